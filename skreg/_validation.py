@@ -1,0 +1,132 @@
+"""Input validation and conversion shared by every estimator in skreg.
+
+Ground floor: imports nothing from skreg. The estimators call
+:func:`sklearn.utils.validation.validate_data` for the scikit-learn checks
+(finite values, shapes, dtypes, ``n_features_in_``) and then the helpers here
+turn the validated data into the exact layout the numba kernels read:
+
+* dense: Fortran-ordered float64 or float32, passed to kernels as a flat
+  column-major view (no copy when it already is Fortran-ordered);
+* sparse: CSC (coordinate descent) or CSR (mini-batches) with sorted int32
+  indices and no duplicate entries, never densified.
+"""
+
+from collections import namedtuple
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import _check_sample_weight
+
+#: Floating dtypes the kernels are compiled for; anything else is cast to float64.
+FLOAT_DTYPES = (np.float64, np.float32)
+
+#: What the coordinate-descent kernels read. Dense X lives in ``X_flat``
+#: (column j is ``X_flat[j * n_samples:(j + 1) * n_samples]``) and the three
+#: sparse arrays are empty; sparse X lives in CSC ``data/indices/indptr`` and
+#: ``X_flat`` is empty. One kernel signature serves both layouts.
+Design = namedtuple(
+    "Design", ["X_flat", "data", "indices", "indptr", "is_sparse", "n_samples", "n_features"]
+)
+
+
+def resolve_penalty(penalty, alpha, l1_ratio):
+    """Map ``penalty``/``alpha``/``l1_ratio`` to the elastic-net pair the kernels use.
+
+    Returns
+    -------
+    alpha_eff : float
+        ``0`` when ``penalty is None``.
+    l1_ratio_eff : float
+        ``1`` for "l1" (and "l0", whose kernel reads ``l1_ratio`` as its
+        ridge share), ``0`` for "l2", ``l1_ratio`` for "elasticnet".
+    """
+    if penalty is None or alpha == 0.0:
+        return 0.0, 1.0
+    if penalty == "l1":
+        return float(alpha), 1.0
+    if penalty == "l2":
+        return float(alpha), 0.0
+    if penalty == "elasticnet":
+        return float(alpha), float(l1_ratio)
+    if penalty == "l0":
+        return float(alpha), float(l1_ratio)
+    raise ValueError(f"Unknown penalty {penalty!r}.")
+
+
+def _sorted_int32_sparse(X, fmt):
+    """Return ``X`` in format ``fmt`` with sorted, summed, int32 indices (copy only if needed)."""
+    X = X.asformat(fmt)
+    if X.nnz >= np.iinfo(np.int32).max:
+        raise ValueError(
+            f"Sparse input with {X.nnz} stored entries is too large: at most 2**31 - 1 are supported."
+        )
+    if X.indices.dtype != np.int32 or X.indptr.dtype != np.int32:
+        X = X.copy()
+        X.indices = X.indices.astype(np.int32)
+        X.indptr = X.indptr.astype(np.int32)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()  # also sorts the indices
+    if X.dtype not in FLOAT_DTYPES:
+        X = X.astype(np.float64)
+    return X
+
+
+def as_csc(X):
+    """Sparse ``X`` as CSC with sorted int32 indices and no duplicates."""
+    return _sorted_int32_sparse(X, "csc")
+
+
+def as_csr(X):
+    """Sparse ``X`` as CSR with sorted int32 indices and no duplicates."""
+    return _sorted_int32_sparse(X, "csr")
+
+
+def to_design(X):
+    """Wrap validated dense or sparse ``X`` into a :data:`Design` for the CD kernels.
+
+    Dense input that is already Fortran-ordered float32/float64 is used
+    without any copy; C-ordered input is copied once to Fortran order (the
+    kernels read columns).
+    """
+    n_samples, n_features = X.shape
+    if sp.issparse(X):
+        X = as_csc(X)
+        empty = np.empty(0, dtype=X.dtype)
+        return Design(empty, X.data, X.indices, X.indptr, True, n_samples, n_features)
+    if X.dtype not in FLOAT_DTYPES:
+        X = X.astype(np.float64)
+    X = np.asfortranarray(X)
+    flat = X.ravel(order="F")  # a view for Fortran-ordered X
+    empty_idx = np.empty(0, dtype=np.int32)
+    return Design(flat, np.empty(0, dtype=X.dtype), empty_idx, empty_idx, False, n_samples, n_features)
+
+
+def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None):
+    """Validated sample weights, multiplied by class weights, normalized to sum to one.
+
+    The objective is the weighted *mean* loss (DESIGN §2), so the kernels work
+    with ``s_i / sum(s)``.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative or non-finite, or if all weights are zero.
+    """
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if class_weight_per_sample is not None:
+        sw = sw * class_weight_per_sample
+    total = sw.sum()
+    if not np.isfinite(total) or total <= 0.0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero or to a non-finite "
+            "value; at least one sample needs a positive finite weight."
+        )
+    return np.ascontiguousarray(sw / total)
+
+
+def check_scalar_finite(value, name):
+    """Raise a ValueError naming ``name`` if ``value`` is not a finite real number."""
+    if not isinstance(value, Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
