@@ -1,0 +1,492 @@
+"""Coordinate-descent kernels for penalized logistic regression (numba).
+
+The solver is a proximal Newton method with working sets (the glmnet /
+newGLMNET scheme, with celer-style growing working sets):
+
+* **Outer loop** -- one pass over every column computes the gradient of the
+  loss and the KKT violation of each coordinate
+  (:func:`skreg._penalties.subdifferential_distance`). The largest violation
+  is the certificate: the fit stops when it is ``<= tol``. Otherwise a
+  working set is chosen: the current support plus the worst violators.
+* **Inner loop** -- proximal Newton on the working set only: a quadratic
+  model of the loss around the current logits (weights ``h_i = s_i p_i (1 - p_i)``)
+  is minimised by cyclic coordinate descent with the elastic-net prox, the
+  intercept takes an exact Newton step on the same model (no worst-case
+  ``1/4`` constant, so it does not stall under class imbalance), and a
+  backtracking line search on the true objective accepts the step.
+* **Multinomial** -- the glmnet partial-Newton scheme: each inner iteration
+  takes one such step per class, holding the other classes fixed.
+
+Dense and sparse design matrices share every kernel: the column primitives
+(:func:`col_dot`, :func:`col_axpy`, :func:`col_dot_model`) branch once per
+column on ``is_sparse`` and the rest of the solver never sees the layout.
+Dense X is read as a flat Fortran-ordered vector, sparse X as CSC arrays
+(see :class:`skreg._validation.Design`). Float32 X is read as float32;
+every accumulation is float64.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from ._losses import log1pexp, logsumexp_row, sigmoid
+from ._penalties import elastic_net_coordinate_value, prox_elastic_net, subdifferential_distance
+
+_JIT = dict(cache=True, nogil=True)
+# Reassociation lets LLVM vectorise the dot-product reductions; the result is
+# still deterministic for a given input.
+_FAST = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+
+#: Floor on p(1-p) in the Newton weights: keeps the quadratic model strictly
+#: convex when probabilities saturate (separable data); the line search keeps
+#: the step safe.
+_HESS_FLOOR = 1e-12
+#: Armijo constant of the backtracking line search.
+_ARMIJO = 0.01
+_MAX_BACKTRACK = 40
+_MAX_CD_EPOCHS = 500
+
+# ---------------------------------------------------------------------------
+# Column primitives: the only place that knows dense from sparse.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_FAST)
+def col_dot(X_flat, data, indices, indptr, is_sparse, n, j, v):
+    """``x_j . v`` for column ``j`` of X."""
+    acc = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            acc += data[k] * v[indices[k]]
+    else:
+        start = j * n
+        for i in range(n):
+            acc += X_flat[start + i] * v[i]
+    return acc
+
+
+@njit(**_FAST)
+def col_dot_model(X_flat, data, indices, indptr, is_sparse, n, j, g, h, dz):
+    """``sum_i x_ij (g_i + h_i dz_i)``: partial derivative of the quadratic model."""
+    acc = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            acc += data[k] * (g[i] + h[i] * dz[i])
+    else:
+        start = j * n
+        for i in range(n):
+            acc += X_flat[start + i] * (g[i] + h[i] * dz[i])
+    return acc
+
+
+@njit(**_FAST)
+def col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, scale, out):
+    """``out += scale * x_j``."""
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            out[indices[k]] += scale * data[k]
+    else:
+        start = j * n
+        for i in range(n):
+            out[i] += scale * X_flat[start + i]
+
+
+def linear_predictor(design, W, b):
+    """``Z = X W^T + b`` (n, K) for coefficients ``W`` of shape (K, p), by BLAS / scipy."""
+    n, p = design.n_samples, design.n_features
+    if design.is_sparse:
+        X = sp.csc_matrix((design.data, design.indices, design.indptr), shape=(n, p))
+    else:
+        X = design.X_flat.reshape((n, p), order="F")
+    return np.ascontiguousarray(X @ W.T, dtype=np.float64) + b
+
+
+# ---------------------------------------------------------------------------
+# Loss pieces in terms of the logits Z (n, K): K = 1 binary, K > 1 multinomial.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def class_probability(Z, i, k, multinomial):
+    """P(class k | x_i) for the binary (sigmoid) or multinomial (softmax) model."""
+    if multinomial:
+        return np.exp(Z[i, k] - logsumexp_row(Z, i))
+    return sigmoid(Z[i, 0])
+
+
+@njit(**_JIT)
+def class_derivatives(Z, Y, sw, k, multinomial, g, h):
+    """Gradient ``g`` and Newton weights ``h`` of the loss w.r.t. the logits of class ``k``.
+
+    Returns ``sum(h)``, the intercept's Newton curvature.
+    """
+    sum_h = 0.0
+    for i in range(Z.shape[0]):
+        p = class_probability(Z, i, k, multinomial)
+        g[i] = sw[i] * (p - Y[i, k])
+        h[i] = sw[i] * max(p * (1.0 - p), _HESS_FLOOR)
+        sum_h += h[i]
+    return sum_h
+
+
+@njit(**_JIT)
+def _row_loss(Z, Y, i, k, zk, multinomial):
+    """Loss of sample ``i`` with the logit of class ``k`` replaced by ``zk``."""
+    if not multinomial:
+        return log1pexp(zk) - Y[i, 0] * zk
+    K = Z.shape[1]
+    zmax = zk
+    for l in range(K):
+        if l != k and Z[i, l] > zmax:
+            zmax = Z[i, l]
+    acc = np.exp(zk - zmax)
+    dot = Y[i, k] * zk
+    for l in range(K):
+        if l != k:
+            acc += np.exp(Z[i, l] - zmax)
+            dot += Y[i, l] * Z[i, l]
+    return zmax + np.log(acc) - dot
+
+
+@njit(**_JIT)
+def loss_along(Z, Y, sw, k, multinomial, dz, t):
+    """Weighted mean loss with the logits of class ``k`` moved to ``Z[:, k] + t dz``."""
+    total = 0.0
+    for i in range(Z.shape[0]):
+        if sw[i] != 0.0:
+            total += sw[i] * _row_loss(Z, Y, i, k, Z[i, k] + t * dz[i], multinomial)
+    return total
+
+
+@njit(**_JIT)
+def loss_value(Z, Y, sw, multinomial):
+    """Weighted mean loss at logits ``Z``."""
+    total = 0.0
+    for i in range(Z.shape[0]):
+        if sw[i] != 0.0:
+            total += sw[i] * _row_loss(Z, Y, i, 0, Z[i, 0], multinomial)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# Working sets and certificates.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def full_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
+             alpha, l1_ratio, fit_intercept, W, Z, g, h, viol):
+    """KKT violation of every coordinate (into ``viol``) and its maximum.
+
+    One pass over X per class: this is the certificate the solver stops on.
+    """
+    K, p = W.shape
+    kkt = 0.0
+    for k in range(K):
+        class_derivatives(Z, Y, sw, k, multinomial, g, h)
+        if fit_intercept:
+            kkt = max(kkt, abs(np.sum(g)))
+        for j in range(p):
+            grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
+            v = subdifferential_distance(W[k, j], grad_j, alpha, l1_ratio)
+            viol[k, j] = v
+            kkt = max(kkt, v)
+    return kkt
+
+
+@njit(**_JIT)
+def working_set_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
+                    alpha, l1_ratio, fit_intercept, W, Z, ws, ws_len, g, h):
+    """Largest KKT violation over the working sets (and intercepts)."""
+    K = W.shape[0]
+    kkt = 0.0
+    for k in range(K):
+        class_derivatives(Z, Y, sw, k, multinomial, g, h)
+        if fit_intercept:
+            kkt = max(kkt, abs(np.sum(g)))
+        for idx in range(ws_len[k]):
+            j = ws[k, idx]
+            grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
+            kkt = max(kkt, subdifferential_distance(W[k, j], grad_j, alpha, l1_ratio))
+    return kkt
+
+
+# ---------------------------------------------------------------------------
+# One proximal Newton step for one class on its working set.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_FAST)
+def col_weighted_moments(X_flat, data, indices, indptr, is_sparse, n, j, h):
+    """``(sum_i h_i x_ij, sum_i h_i x_ij^2)`` in one pass over column ``j``."""
+    s1 = 0.0
+    s2 = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            hx = h[indices[k]] * data[k]
+            s1 += hx
+            s2 += hx * data[k]
+    else:
+        start = j * n
+        for i in range(n):
+            hx = h[i] * X_flat[start + i]
+            s1 += hx
+            s2 += hx * X_flat[start + i]
+    return s1, s2
+
+
+@njit(**_JIT)
+def cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k, g, h, sum_h,
+                       alpha, l1_ratio, fit_intercept, cd_tol, dw, hdiag, hsum, dz):
+    """Minimise the quadratic model ``g.dz + 1/2 sum h dz^2 + penalty`` by cyclic CD.
+
+    The intercept is eliminated exactly: for any step ``dw`` its optimal
+    step is ``db = -sum_i u_i / sum_h`` with ``u = g + h * (X dw)``, so each
+    coordinate sees its column centred by the ``h``-weighted mean (Schur
+    complement). This keeps CD fast when a column is nearly collinear with
+    the intercept (a rare binary feature, say), where alternating between
+    the two would zigzag. Nothing is densified: the centring enters only
+    through the scalars ``hsum[idx] = sum_i h_i x_ij`` and ``sum_u``.
+
+    On return ``dw[:nws]`` holds the step on the working set and ``dz`` the
+    change of the logits (intercept step included); the intercept step is
+    returned. CD stops when no coordinate moves the model gradient by more
+    than ``cd_tol``.
+    """
+    for i in range(n):
+        dz[i] = 0.0
+    sum_u = 0.0
+    if fit_intercept:
+        for i in range(n):
+            sum_u += g[i]
+    for idx in range(nws):
+        dw[idx] = 0.0
+        s1, s2 = col_weighted_moments(X_flat, data, indices, indptr, is_sparse, n, ws[idx], h)
+        if fit_intercept:
+            hsum[idx] = s1
+            s2 -= s1 * s1 / sum_h
+            # A column (numerically) constant on the support of h carries
+            # no information beyond the intercept.
+            if s2 <= 1e-12 * (s2 + s1 * s1 / sum_h):
+                s2 = 0.0
+        else:
+            hsum[idx] = 0.0
+        hdiag[idx] = s2
+    for epoch in range(_MAX_CD_EPOCHS):
+        max_move = 0.0
+        for idx in range(nws):
+            hj = hdiag[idx]
+            if hj <= 0.0:
+                continue  # an all-zero (or constant) column has no gradient either
+            j = ws[idx]
+            old = w_k[j] + dw[idx]
+            grad_j = col_dot_model(X_flat, data, indices, indptr, is_sparse, n, j, g, h, dz)
+            grad_j -= hsum[idx] / sum_h * sum_u
+            new = prox_elastic_net(old - grad_j / hj, 1.0 / hj, alpha, l1_ratio)
+            delta = new - old
+            if delta != 0.0:
+                dw[idx] += delta
+                col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, delta, dz)
+                sum_u += delta * hsum[idx]
+                max_move = max(max_move, hj * abs(delta))
+        if max_move <= cd_tol:
+            break
+    db = 0.0
+    if fit_intercept:
+        db = -sum_u / sum_h
+        for i in range(n):
+            dz[i] += db
+    return db
+
+
+@njit(**_JIT)
+def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
+                      alpha, l1_ratio, fit_intercept, W, b, Z, k, ws, nws, cd_tol,
+                      g, h, dz, dw, hdiag, hsum):
+    """One damped proximal Newton step on class ``k``; returns the step length taken."""
+    w_k = W[k]
+    sum_h = class_derivatives(Z, Y, sw, k, multinomial, g, h)
+    db = cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k, g, h,
+                            sum_h, alpha, l1_ratio, fit_intercept, cd_tol, dw, hdiag, hsum, dz)
+    # Predicted decrease of the model (negative for a descent step).
+    pen_change = 0.0
+    moved = db != 0.0
+    for idx in range(nws):
+        if dw[idx] != 0.0:
+            moved = True
+            j = ws[idx]
+            pen_change += (elastic_net_coordinate_value(w_k[j] + dw[idx], alpha, l1_ratio)
+                           - elastic_net_coordinate_value(w_k[j], alpha, l1_ratio))
+    if not moved:
+        return 0.0
+    lin = 0.0
+    for i in range(n):
+        lin += g[i] * dz[i]
+    predicted = lin + pen_change
+    f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
+    t = 1.0
+    # Near the optimum the decrease is below round-off; the quadratic model
+    # is then exact to working precision and the full step is taken.
+    if predicted < -1e-13 * max(1.0, abs(f0)):
+        accepted = False
+        for _ in range(_MAX_BACKTRACK):
+            pen_t = 0.0
+            for idx in range(nws):
+                if dw[idx] != 0.0:
+                    j = ws[idx]
+                    pen_t += (elastic_net_coordinate_value(w_k[j] + t * dw[idx], alpha, l1_ratio)
+                              - elastic_net_coordinate_value(w_k[j], alpha, l1_ratio))
+            f_t = loss_along(Z, Y, sw, k, multinomial, dz, t)
+            if f_t - f0 + pen_t <= _ARMIJO * t * predicted:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            return 0.0
+    elif predicted > 0.0:
+        return 0.0
+    for idx in range(nws):
+        w_k[ws[idx]] += t * dw[idx]
+    b[k] += t * db
+    for i in range(n):
+        Z[i, k] += t * dz[i]
+    return t
+
+
+# ---------------------------------------------------------------------------
+# The solver: a numba inner loop on the working set, a Python outer loop.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def solve_working_set(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
+                      alpha, l1_ratio, fit_intercept, W, b, Z, ws, ws_len, inner_tol, tol,
+                      max_steps, g, h, dz, dw, hdiag, hsum):
+    """Proximal Newton steps on the working sets until their KKT violation is ``<= inner_tol``.
+
+    Returns the number of steps taken, the working-set KKT violation and
+    whether any step moved the coefficients.
+    """
+    K = W.shape[0]
+    ws_kkt = np.inf
+    n_steps = 0
+    moved = False
+    while n_steps < max_steps:
+        n_steps += 1
+        # Solve each quadratic model a little beyond the current violation.
+        cd_tol = max(0.1 * tol, 0.1 * min(ws_kkt, 3.0 * inner_tol))
+        progress = False
+        for k in range(K):
+            t = newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw,
+                                  multinomial, alpha, l1_ratio, fit_intercept, W, b, Z,
+                                  k, ws[k], ws_len[k], cd_tol, g, h, dz, dw, hdiag, hsum)
+            if t > 0.0:
+                progress = True
+        moved = moved or progress
+        ws_kkt = working_set_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw,
+                                 multinomial, alpha, l1_ratio, fit_intercept, W, Z, ws,
+                                 ws_len, g, h)
+        if ws_kkt <= inner_tol or not progress:
+            break
+    return n_steps, ws_kkt, moved
+
+
+def select_working_set(w_k, viol_k, ws_size):
+    """The support of ``w_k`` plus the worst KKT violators, at most ``ws_size`` features.
+
+    The support is always kept whole (so coordinates outside the working set
+    are zero and stay zero). Returned sorted by feature index, which keeps
+    the column reads in memory order.
+    """
+    support = np.flatnonzero(w_k)
+    candidates = np.flatnonzero((w_k == 0.0) & (viol_k > 0.0))
+    n_new = min(candidates.shape[0], max(ws_size - support.shape[0], 0))
+    if n_new < candidates.shape[0]:
+        # Stable choice of the n_new largest violations (ties by index).
+        order = np.argsort(-viol_k[candidates], kind="stable")[:n_new]
+        candidates = candidates[order]
+    return np.sort(np.concatenate([support, candidates]))
+
+
+def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol,
+                    max_iter, ws_start, verbose=False):
+    """Fit penalized logistic regression in place in ``W`` (K, p) and ``b`` (K,).
+
+    Parameters
+    ----------
+    design : skreg._validation.Design
+        The data, dense or sparse, in the kernels' layout.
+    Y : ndarray (n, K)
+        ``y01`` (K = 1, binary) or the one-hot labels (K > 1, multinomial).
+    sw : ndarray (n,)
+        Sample weights normalised to sum to one (the loss is a weighted mean).
+    multinomial : bool
+        Softmax loss over the K columns (else binary logistic, K = 1).
+    alpha, l1_ratio : float
+        Elastic-net penalty ``alpha * (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2)``.
+    fit_intercept : bool
+        Fit the unpenalized intercepts ``b``.
+    tol : float
+        Target KKT violation (the certificate).
+    max_iter : int
+        Maximum number of proximal Newton steps.
+    ws_start : int
+        Size of the first working set, doubled every outer pass (0: every
+        feature from the start). Ignored without an L1 part.
+    verbose : bool
+        Print the certificate after every outer pass.
+
+    Returns
+    -------
+    n_iter : int
+        Proximal Newton steps taken.
+    kkt : float
+        Largest KKT violation at the returned point, from a full pass.
+    n_passes : int
+        Full passes over X for the certificate (outer iterations).
+    """
+    X = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse,
+         design.n_samples)
+    n = design.n_samples
+    K, p = W.shape
+    Z = linear_predictor(design, W, b)
+    g, h, dz = np.empty(n), np.empty(n), np.empty(n)
+    dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)
+    viol = np.empty((K, p))
+    ws = np.zeros((K, p), dtype=np.int64)
+    ws_len = np.zeros(K, dtype=np.int64)
+    use_ws = ws_start > 0 and alpha > 0.0 and l1_ratio > 0.0
+    ws_size = ws_start if use_ws else p
+    n_iter = 0
+    n_passes = 0
+    while True:
+        kkt = full_kkt(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, g, h, viol)
+        n_passes += 1
+        if verbose:
+            print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
+        if kkt <= tol or n_iter >= max_iter:
+            break
+        for k in range(K):
+            if use_ws:
+                chosen = select_working_set(W[k], viol[k], max(ws_size, 2 * np.count_nonzero(W[k])))
+            else:
+                chosen = np.arange(p)
+            ws_len[k] = chosen.shape[0]
+            ws[k, : chosen.shape[0]] = chosen
+        ws_size = min(p, 2 * ws_size)
+        # Solve the working-set problem to a fraction of the current violation.
+        inner_tol = max(0.3 * tol, 0.05 * kkt)
+        steps, _, moved = solve_working_set(
+            *X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, Z, ws, ws_len,
+            inner_tol, tol, max_iter - n_iter, g, h, dz, dw, hdiag, hsum,
+        )
+        n_iter += steps
+        if not moved:
+            # No step decreased the objective: the certificate is at the
+            # limit of floating-point precision. Report it as it is.
+            kkt = full_kkt(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, g, h,
+                           viol)
+            n_passes += 1
+            break
+    return n_iter, kkt, n_passes
