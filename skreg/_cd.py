@@ -328,7 +328,7 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
     t = 1.0
     # Near the optimum the decrease is below round-off; the quadratic model
     # is then exact to working precision and the full step is taken.
-    if predicted < -1e-13 * max(1.0, abs(f0)):
+    if predicted < -1e-10 * max(1.0, abs(f0)):
         accepted = False
         for _ in range(_MAX_BACKTRACK):
             pen_t = 0.0

@@ -246,10 +246,15 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             if alpha == 0.0 or l1_ratio == 0.0:
                 W -= W.mean(axis=0)
         if kkt > self.tol:
+            reason = (
+                f"after max_iter={self.max_iter} proximal Newton steps. Increase max_iter"
+                if n_iter >= self.max_iter
+                else f"after {n_iter} proximal Newton steps, where no step decreases the "
+                "objective in floating point any more. Use a larger tol"
+            )
             warnings.warn(
                 f"RegularizedLogisticRegression did not converge: the KKT violation is "
-                f"{kkt:.3g} > tol={self.tol:g} after max_iter={self.max_iter} proximal "
-                "Newton steps. Increase max_iter, or standardize the features.",
+                f"{kkt:.3g} > tol={self.tol:g} {reason}, or standardize the features.",
                 ConvergenceWarning,
             )
         self.classes_ = classes

@@ -1,0 +1,296 @@
+"""Tests of RegularizedLogisticRegression: optimality, agreement with scikit-learn, API."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit, logsumexp, softmax
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skreg import RegularizedLogisticRegression
+from skreg._validation import to_design
+
+# ---------------------------------------------------------------------------
+# An independent evaluation of the objective and its optimality conditions,
+# written from DESIGN §2 with numpy only (nothing from the solver).
+# ---------------------------------------------------------------------------
+
+
+def _elastic_net_pair(penalty, alpha, l1_ratio):
+    return {
+        None: (0.0, 1.0),
+        "l1": (alpha, 1.0),
+        "l2": (alpha, 0.0),
+        "elasticnet": (alpha, l1_ratio),
+    }[penalty]
+
+
+def _loss_and_grad(X, y, classes, coef, intercept, sample_weight):
+    """Weighted mean loss and its gradient w.r.t. coef (K, p) and intercept (K,)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    X = X.astype(np.float64)
+    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    s = s / s.sum()
+    Z = X @ coef.T + intercept
+    if len(classes) == 2:
+        y01 = (y == classes[1]).astype(float)
+        z = Z[:, 0]
+        loss = np.sum(s * (np.logaddexp(0, z) - y01 * z))
+        r = s * (expit(z) - y01)
+        return loss, (X.T @ r)[None, :], np.array([r.sum()])
+    Y = (y[:, None] == classes[None, :]).astype(float)
+    loss = np.sum(s * (logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1)))
+    R = s[:, None] * (softmax(Z, axis=1) - Y)
+    return loss, R.T @ X, R.sum(axis=0)
+
+
+def objective(est, X, y, sample_weight=None):
+    alpha, rho = _elastic_net_pair(est.penalty, est.alpha, est.l1_ratio)
+    loss, _, _ = _loss_and_grad(X, y, est.classes_, est.coef_, est.intercept_, sample_weight)
+    W = est.coef_
+    return loss + alpha * (rho * np.abs(W).sum() + 0.5 * (1 - rho) * np.sum(W * W))
+
+
+def kkt_violation(est, X, y, sample_weight=None):
+    """max_j dist(-grad_j, alpha * dR(w_j)), and |grad_b| with an intercept."""
+    alpha, rho = _elastic_net_pair(est.penalty, est.alpha, est.l1_ratio)
+    _, G, gb = _loss_and_grad(X, y, est.classes_, est.coef_, est.intercept_, sample_weight)
+    W = est.coef_
+    smooth = G + alpha * (1 - rho) * W
+    viol = np.where(
+        W != 0,
+        np.abs(smooth + alpha * rho * np.sign(W)),
+        np.maximum(np.abs(smooth) - alpha * rho, 0.0),
+    )
+    v = viol.max()
+    if est.fit_intercept:
+        v = max(v, np.abs(gb).max())
+    return v
+
+
+def _problem(n_classes, seed=0, n_samples=240, n_features=12):
+    X, y = make_classification(
+        n_samples=n_samples, n_features=n_features, n_informative=6, n_redundant=0,
+        n_classes=n_classes, flip_y=0.1, class_sep=0.8, random_state=seed,
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet", None])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kkt_conditions_hold(penalty, n_classes, sparse, dtype, fit_intercept, weighted):
+    X, y = _problem(n_classes, seed=n_classes)
+    if sparse:
+        X = X * (np.random.RandomState(0).rand(*X.shape) < 0.4)  # keep ~40% of the entries
+        X = sp.csr_matrix(X)
+    X = X.astype(dtype)
+    sw = np.random.RandomState(1).uniform(0.2, 3.0, size=y.shape[0]) if weighted else None
+    est = RegularizedLogisticRegression(
+        penalty=penalty, alpha=0.02, l1_ratio=0.4, fit_intercept=fit_intercept, tol=1e-9,
+        max_iter=1000,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sw)
+    assert est.kkt_violation_ <= 1e-9
+    assert kkt_violation(est, X, y, sw) <= 1e-8
+    n_rows = 1 if n_classes == 2 else n_classes
+    assert est.coef_.shape == (n_rows, X.shape[1])
+    assert est.intercept_.shape == (n_rows,)
+    if not fit_intercept:
+        assert np.all(est.intercept_ == 0.0)
+    if penalty in ("l1", "elasticnet"):
+        assert np.any(est.coef_ == 0.0)
+
+
+def _sklearn_objective_match(X, y, alpha, l1_ratio, solver, penalty):
+    n = X.shape[0]
+    C = 1.0 / (alpha * n)
+    ref = LogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-12, max_iter=100000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref.fit(X, y)
+    ours = RegularizedLogisticRegression(
+        penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-9, max_iter=2000
+    ).fit(X, y)
+    # Evaluate the scikit-learn solution with the same objective function.
+    ref_as_ours = RegularizedLogisticRegression(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio)
+    ref_as_ours.classes_, ref_as_ours.coef_, ref_as_ours.intercept_ = (
+        ref.classes_, ref.coef_, ref.intercept_,
+    )
+    f_ours = objective(ours, X, y)
+    f_ref = objective(ref_as_ours, X, y)
+    assert f_ours <= f_ref * (1 + 1e-7)
+    assert abs(f_ours - f_ref) <= 1e-7 * abs(f_ref)
+    return ours, ref
+
+
+@pytest.mark.parametrize(
+    "penalty, l1_ratio, solver",
+    [("l2", 0.0, "lbfgs"), ("l1", 1.0, "saga"), ("elasticnet", 0.5, "saga")],
+)
+def test_same_objective_as_sklearn_breast_cancer(penalty, l1_ratio, solver):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    ours, ref = _sklearn_objective_match(X, y, 0.01, l1_ratio, solver, penalty)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=2e-3)
+
+
+@pytest.mark.parametrize(
+    "penalty, l1_ratio, solver", [("l2", 0.0, "lbfgs"), ("l1", 1.0, "saga")]
+)
+def test_same_objective_as_sklearn_digits(penalty, l1_ratio, solver):
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    X, y = X[:600], y[:600]
+    _sklearn_objective_match(X, y, 0.02, l1_ratio, solver, penalty)
+
+
+def test_l1_gives_exact_zeros_and_more_with_larger_alpha():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    nnz = []
+    for alpha in [0.001, 0.01, 0.05]:
+        est = RegularizedLogisticRegression(penalty="l1", alpha=alpha, tol=1e-8).fit(X, y)
+        nnz.append(np.count_nonzero(est.coef_))
+    assert nnz[0] > nnz[1] > nnz[2] > 0
+    assert nnz[2] < X.shape[1] // 2
+
+
+def test_collinear_columns_l2_shares_l1_picks_one():
+    rng = np.random.RandomState(0)
+    x = rng.randn(500)
+    noise = rng.randn(500, 3)
+    X = np.column_stack([x, x, noise])  # columns 0 and 1 are identical
+    y = (x + 0.5 * rng.randn(500) > 0).astype(int)
+    l2 = RegularizedLogisticRegression(penalty="l2", alpha=0.01, tol=1e-9).fit(X, y)
+    assert l2.coef_[0, 0] > 0.1
+    np.testing.assert_allclose(l2.coef_[0, 0], l2.coef_[0, 1], rtol=1e-8)
+    l1 = RegularizedLogisticRegression(penalty="l1", alpha=0.01, tol=1e-9).fit(X, y)
+    pair = np.abs(l1.coef_[0, :2])
+    # One column carries the weight; the other is zero up to round-off (its
+    # gradient sits exactly on the threshold, so a last-bit error can leave
+    # ~1e-16 there).
+    assert pair.max() > 0.1
+    assert pair.min() <= 1e-12 * pair.max()
+    np.testing.assert_allclose(pair.sum(), l1.coef_[0, :2].sum())
+    # Both are optimal: the L1 solution carries the same total weight as the L2 one splits.
+    assert kkt_violation(l1, X, y) <= 1e-9
+
+
+def test_dense_and_sparse_give_the_same_model():
+    X, y = _problem(3, seed=4)
+    X[np.abs(X) < 0.7] = 0.0
+    kw = dict(penalty="elasticnet", alpha=0.01, l1_ratio=0.7, tol=1e-9, max_iter=1000)
+    dense = RegularizedLogisticRegression(**kw).fit(X, y)
+    for fmt in ("csr", "csc"):
+        sparse = RegularizedLogisticRegression(**kw).fit(sp.csr_matrix(X).asformat(fmt), y)
+        np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fortran_input_is_used_without_copy(dtype):
+    X = np.asfortranarray(np.random.RandomState(0).randn(50, 4).astype(dtype))
+    design = to_design(X)
+    assert design.X_flat.dtype == dtype
+    assert np.shares_memory(design.X_flat, X)
+
+
+def test_sparse_input_is_not_densified():
+    X = sp.random(100, 30, density=0.1, format="csc", random_state=0)
+    design = to_design(X)
+    assert design.is_sparse
+    assert design.data.shape[0] == X.nnz
+    assert design.indices.dtype == np.int32
+
+
+def test_string_labels_probabilities_and_shapes():
+    X, y = _problem(3, seed=2)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    est = RegularizedLogisticRegression(alpha=0.01).fit(X, labels)
+    assert list(est.classes_) == ["cat", "dog", "emu"]
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), proba, rtol=1e-10)
+    assert set(est.predict(X)) <= set(labels)
+    assert est.decision_function(X).shape == (X.shape[0], 3)
+    assert est.score(X, labels) > 0.6
+
+
+def test_binary_decision_function_and_probabilities():
+    X, y = _problem(2, seed=3)
+    est = RegularizedLogisticRegression(alpha=0.01).fit(X, y)
+    d = est.decision_function(X)
+    assert d.shape == (X.shape[0],)
+    np.testing.assert_allclose(est.predict_proba(X)[:, 1], expit(d))
+    np.testing.assert_array_equal(est.predict(X), est.classes_[(d > 0).astype(int)])
+
+
+def test_class_weight_equals_sample_weight():
+    X, y = _problem(2, seed=5)
+    kw = dict(penalty="l1", alpha=0.01, tol=1e-11, max_iter=1000)
+    a = RegularizedLogisticRegression(class_weight={0: 3.0, 1: 1.0}, **kw).fit(X, y)
+    b = RegularizedLogisticRegression(**kw).fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-12)
+    bal = RegularizedLogisticRegression(class_weight="balanced", **kw).fit(X, y)
+    assert kkt_violation(bal, X, y, np.where(y == 0, 1 / np.mean(y == 0), 1 / np.mean(y == 1))) < 1e-8
+
+
+def test_warm_start_resumes_from_the_solution():
+    X, y = _problem(2, seed=6)
+    est = RegularizedLogisticRegression(penalty="l1", alpha=0.01, tol=1e-8, warm_start=True)
+    est.fit(X, y)
+    first = est.coef_.copy()
+    est.fit(X, y)
+    assert est.n_iter_ == 0
+    np.testing.assert_array_equal(est.coef_, first)
+
+
+def test_convergence_warning_at_max_iter():
+    X, y = _problem(3, seed=7)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        RegularizedLogisticRegression(penalty="l1", alpha=1e-4, tol=1e-12, max_iter=1).fit(X, y)
+
+
+def test_pickle_roundtrip():
+    X, y = _problem(2, seed=8)
+    est = RegularizedLogisticRegression(penalty="l1", alpha=0.01).fit(X, y)
+    clone = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(clone.predict_proba(X), est.predict_proba(X))
+
+
+def test_gridsearch_over_alpha_and_l1_ratio_in_pipeline():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("clf", RegularizedLogisticRegression(penalty="elasticnet"))]
+    )
+    grid = {"clf__alpha": [1e-3, 1e-2, 1e-1], "clf__l1_ratio": [0.2, 0.8]}
+    search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert search.best_params_["clf__alpha"] in grid["clf__alpha"]
+    assert search.cv_results_["mean_test_score"].shape == (6,)
+    assert search.best_score_ > 0.95
+    # Stronger alpha keeps fewer features.
+    nnz = {}
+    for alpha in grid["clf__alpha"]:
+        pipe.set_params(clf__alpha=alpha, clf__l1_ratio=0.8).fit(X, y)
+        nnz[alpha] = np.count_nonzero(pipe[-1].coef_)
+    assert nnz[1e-1] < nnz[1e-3]
+
+
+def test_objective_decreases_with_penalty_none_matches_lbfgs():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:, :8]  # not separable: a finite optimum
+    ours = RegularizedLogisticRegression(penalty=None, tol=1e-10, max_iter=500).fit(X, y)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
