@@ -538,7 +538,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
         """
         n = y_idx.shape[0]
         val = np.zeros(n, dtype=bool)
-        salt = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+        salt = np.uint64((int(seed) * 0x9E3779B97F4A7C15) % (1 << 64))
         for c in np.unique(y_idx):
             idx = np.flatnonzero((y_idx == c) & (sw > 0))
             if idx.size == 0:
