@@ -355,6 +355,87 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
 
 
 # ---------------------------------------------------------------------------
+# Multinomial shift invariance.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def penalty_optimal_shift(values, l1_ratio):
+    """The ``c`` minimising ``sum_k l1_ratio |v_k - c| + (1 - l1_ratio)/2 (v_k - c)^2``.
+
+    Returns 0 whenever 0 is a minimiser (so zeros stay exact zeros).
+    """
+    K = values.shape[0]
+    total = 0.0
+    for k in range(K):
+        total += values[k]
+
+    def derivative_bounds(c):
+        less = 0
+        greater = 0
+        for k in range(K):
+            if values[k] < c:
+                less += 1
+            elif values[k] > c:
+                greater += 1
+        smooth = -(1.0 - l1_ratio) * (total - K * c)
+        equal = K - less - greater
+        return (l1_ratio * (less - greater - equal) + smooth,
+                l1_ratio * (less - greater + equal) + smooth)
+
+    lo, hi = derivative_bounds(0.0)
+    if lo <= 0.0 <= hi:
+        return 0.0
+    s = np.sort(values)
+    for m in range(K):
+        lo, hi = derivative_bounds(s[m])
+        if lo <= 0.0 <= hi:
+            return s[m]
+    # The minimiser lies strictly between breakpoints (needs an L2 part).
+    for m in range(K + 1):
+        less = m
+        greater = K - m
+        c = (total - l1_ratio * (less - greater) / (1.0 - l1_ratio)) / K
+        left = -np.inf if m == 0 else s[m - 1]
+        right = np.inf if m == K else s[m]
+        if left < c < right:
+            return c
+    return 0.0
+
+
+@njit(**_JIT)
+def shift_to_penalty_optimum(W, l1_ratio, allowed):
+    """Move each feature's coefficients across classes by their penalty-optimal shift.
+
+    The softmax loss is unchanged when one feature's coefficients move
+    together across all classes, so only the penalty decides that shift.
+    Per-class Newton steps can only move one class at a time and drift
+    along this flat valley very slowly; solving it exactly is free. The
+    logits change by a per-row constant, which no loss or probability sees.
+    Only features with ``allowed[j]`` (in every class's working set) move, so
+    coordinates outside the working sets stay zero. Returns whether anything
+    moved.
+    """
+    K, p = W.shape
+    moved = False
+    for j in range(p):
+        if not allowed[j]:
+            continue
+        nonzero = False
+        for k in range(K):
+            if W[k, j] != 0.0:
+                nonzero = True
+        if not nonzero:
+            continue
+        c = penalty_optimal_shift(W[:, j].copy(), l1_ratio)
+        if c != 0.0:
+            moved = True
+            for k in range(K):
+                W[k, j] -= c
+    return moved
+
+
+# ---------------------------------------------------------------------------
 # The solver: a numba inner loop on the working set, a Python outer loop.
 # ---------------------------------------------------------------------------
 
@@ -368,10 +449,15 @@ def solve_working_set(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
     Returns the number of steps taken, the working-set KKT violation and
     whether any step moved the coefficients.
     """
-    K = W.shape[0]
+    K, p = W.shape
     ws_kkt = np.inf
     n_steps = 0
     moved = False
+    in_every_ws = np.zeros(p, dtype=np.int64)
+    for k in range(K):
+        for idx in range(ws_len[k]):
+            in_every_ws[ws[k, idx]] += 1
+    shiftable = in_every_ws == K
     while n_steps < max_steps:
         n_steps += 1
         # Solve each quadratic model a little beyond the current violation.
@@ -383,6 +469,8 @@ def solve_working_set(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
                                   k, ws[k], ws_len[k], cd_tol, g, h, dz, dw, hdiag, hsum)
             if t > 0.0:
                 progress = True
+        if multinomial and alpha > 0.0:
+            shift_to_penalty_optimum(W, l1_ratio, shiftable)
         moved = moved or progress
         ws_kkt = working_set_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw,
                                  multinomial, alpha, l1_ratio, fit_intercept, W, Z, ws,
