@@ -360,45 +360,50 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
 
 
 @njit(**_JIT)
+def _shift_subgradient(values, total, c, l1_ratio):
+    """Lower and upper ends of the subdifferential in ``c`` of the shift objective."""
+    less = 0
+    greater = 0
+    for v in values:
+        if v < c:
+            less += 1
+        elif v > c:
+            greater += 1
+    equal = values.shape[0] - less - greater
+    smooth = -(1.0 - l1_ratio) * (total - values.shape[0] * c)
+    return (l1_ratio * (less - greater - equal) + smooth,
+            l1_ratio * (less - greater + equal) + smooth)
+
+
+@njit(**_JIT)
 def penalty_optimal_shift(values, l1_ratio):
     """The ``c`` minimising ``sum_k l1_ratio |v_k - c| + (1 - l1_ratio)/2 (v_k - c)^2``.
 
-    Returns 0 whenever 0 is a minimiser (so zeros stay exact zeros).
+    ``values`` is sorted in place (insertion sort: K is the number of
+    classes). Returns 0 whenever 0 is a minimiser, so zeros stay exact.
     """
     K = values.shape[0]
     total = 0.0
     for k in range(K):
         total += values[k]
-
-    def derivative_bounds(c):
-        less = 0
-        greater = 0
-        for k in range(K):
-            if values[k] < c:
-                less += 1
-            elif values[k] > c:
-                greater += 1
-        smooth = -(1.0 - l1_ratio) * (total - K * c)
-        equal = K - less - greater
-        return (l1_ratio * (less - greater - equal) + smooth,
-                l1_ratio * (less - greater + equal) + smooth)
-
-    lo, hi = derivative_bounds(0.0)
+    lo, hi = _shift_subgradient(values, total, 0.0, l1_ratio)
     if lo <= 0.0 <= hi:
         return 0.0
-    s = np.sort(values)
+    for k in range(1, K):
+        v = values[k]
+        m = k - 1
+        while m >= 0 and values[m] > v:
+            values[m + 1] = values[m]
+            m -= 1
+        values[m + 1] = v
     for m in range(K):
-        lo, hi = derivative_bounds(s[m])
+        lo, hi = _shift_subgradient(values, total, values[m], l1_ratio)
         if lo <= 0.0 <= hi:
-            return s[m]
+            return values[m]
     # The minimiser lies strictly between breakpoints (needs an L2 part).
     for m in range(K + 1):
-        less = m
-        greater = K - m
-        c = (total - l1_ratio * (less - greater) / (1.0 - l1_ratio)) / K
-        left = -np.inf if m == 0 else s[m - 1]
-        right = np.inf if m == K else s[m]
-        if left < c < right:
+        c = (total - l1_ratio * (2 * m - K) / (1.0 - l1_ratio)) / K
+        if (m == 0 or values[m - 1] < c) and (m == K or c < values[m]):
             return c
     return 0.0
 
@@ -418,6 +423,7 @@ def shift_to_penalty_optimum(W, l1_ratio, allowed):
     """
     K, p = W.shape
     moved = False
+    column = np.empty(K)
     for j in range(p):
         if not allowed[j]:
             continue
@@ -427,7 +433,9 @@ def shift_to_penalty_optimum(W, l1_ratio, allowed):
                 nonzero = True
         if not nonzero:
             continue
-        c = penalty_optimal_shift(W[:, j].copy(), l1_ratio)
+        for k in range(K):
+            column[k] = W[k, j]
+        c = penalty_optimal_shift(column, l1_ratio)
         if c != 0.0:
             moved = True
             for k in range(K):
