@@ -41,7 +41,10 @@ from numba import njit
 from ._losses import log1pexp, logsumexp_row, sigmoid
 from ._penalties import max_norm_project, soft_threshold
 
-_JIT = dict(cache=True, nogil=True)
+#: ``error_model="numpy"``: float division follows IEEE (inf/nan, no Python
+#: ZeroDivisionError branch), which lets LLVM vectorize the fused optimizer
+#: loops (4-8x faster); non-finite values are caught by the loss check.
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 ACT_RELU, ACT_TANH, ACT_LOGISTIC = 0, 1, 2
 SOLVER_ADAM, SOLVER_SGD = 0, 1
@@ -490,23 +493,40 @@ def _backward(data, indices, indptr, xv, order, start, b, theta, grad, sizes, w_
 
 
 @njit(**_JIT)
-def _adam_prox_segment(theta, grad, m, v, lo, hi, lr, b1, b2, eps, bc1, bc2, l2, l1):
+def _adam_prox_segment(theta, grad, m, v, lo, hi, sc, l2, l1):
     """Adam on ``f + l2/2 ||w||^2``, then soft-thresholding by ``l1`` times each weight's step.
 
     The step Adam takes for weight ``j`` is ``lr / (sqrt(v_hat_j) + eps)``; the
     L1 prox uses exactly that step: ``w_j <- S(w_j - step_j * m_hat_j, step_j * l1)``.
+    ``sc`` holds ``lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, eps, 1 / bc1, 1 / bc2``
+    in the parameters' dtype, so float32 training computes in float32 (and the
+    loop vectorizes).
     """
-    for j in range(lo, hi):
-        g = grad[j] + l2 * theta[j]
-        mj = b1 * m[j] + (1.0 - b1) * g
-        vj = b2 * v[j] + (1.0 - b2) * g * g
-        m[j] = mj
-        v[j] = vj
-        step = lr / (np.sqrt(vj / bc2) + eps)
-        x = theta[j] - step * (mj / bc1)
-        if l1 > 0.0:
-            x = soft_threshold(x, step * l1)
-        theta[j] = x
+    lr = sc[0]
+    b1 = sc[1]
+    omb1 = sc[2]
+    b2 = sc[3]
+    omb2 = sc[4]
+    eps = sc[5]
+    ibc1 = sc[6]
+    ibc2 = sc[7]
+    if l1 > 0.0:
+        for j in range(lo, hi):
+            g = grad[j] + l2 * theta[j]
+            mj = b1 * m[j] + omb1 * g
+            vj = b2 * v[j] + omb2 * g * g
+            m[j] = mj
+            v[j] = vj
+            step = lr / (np.sqrt(vj * ibc2) + eps)
+            theta[j] = soft_threshold(theta[j] - step * (mj * ibc1), step * l1)
+    else:
+        for j in range(lo, hi):
+            g = grad[j] + l2 * theta[j]
+            mj = b1 * m[j] + omb1 * g
+            vj = b2 * v[j] + omb2 * g * g
+            m[j] = mj
+            v[j] = vj
+            theta[j] -= lr / (np.sqrt(vj * ibc2) + eps) * (mj * ibc1)
 
 
 @njit(**_JIT)
@@ -526,27 +546,38 @@ def _sgd_prox_segment(theta, grad, vel, lo, hi, lr, mom, nesterov, l2, l1):
 
 
 @njit(**_JIT)
-def _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper):
-    """One optimizer step (step number ``t``, 1-based) on every parameter, prox, max-norm."""
+def _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper, sc):
+    """One optimizer step (step number ``t``, 1-based) on every parameter, prox, max-norm.
+
+    ``sc`` is a scratch vector of 8 scalars in the parameters' dtype.
+    """
     alpha = hyper[H_ALPHA]
-    l1 = alpha * hyper[H_L1_RATIO]
-    l2 = alpha * (1.0 - hyper[H_L1_RATIO])
-    lr = hyper[H_LR]
     n_params = theta.shape[0]
+    sc[0] = alpha * hyper[H_L1_RATIO]
+    sc[1] = alpha * (1.0 - hyper[H_L1_RATIO])
+    sc[2] = 0.0
+    l1 = sc[0]
+    l2 = sc[1]
+    zero = sc[2]
+    lr = hyper[H_LR]
     if opts[O_SOLVER] == SOLVER_ADAM:
         b1 = hyper[H_BETA1]
         b2 = hyper[H_BETA2]
-        bc1 = 1.0 - b1 ** t
-        bc2 = 1.0 - b2 ** t
-        eps = hyper[H_EPS]
-        _adam_prox_segment(theta, grad, m, v, 0, n_weights, lr, b1, b2, eps, bc1, bc2, l2, l1)
-        _adam_prox_segment(theta, grad, m, v, n_weights, n_params, lr, b1, b2, eps, bc1, bc2,
-                           0.0, 0.0)
+        sc[0] = lr
+        sc[1] = b1
+        sc[2] = 1.0 - b1
+        sc[3] = b2
+        sc[4] = 1.0 - b2
+        sc[5] = hyper[H_EPS]
+        sc[6] = 1.0 / (1.0 - b1 ** t)
+        sc[7] = 1.0 / (1.0 - b2 ** t)
+        _adam_prox_segment(theta, grad, m, v, 0, n_weights, sc, l2, l1)
+        _adam_prox_segment(theta, grad, m, v, n_weights, n_params, sc, zero, zero)
     else:
         mom = hyper[H_MOMENTUM]
         nesterov = opts[O_NESTEROV] != 0
         _sgd_prox_segment(theta, grad, m, 0, n_weights, lr, mom, nesterov, l2, l1)
-        _sgd_prox_segment(theta, grad, m, n_weights, n_params, lr, mom, nesterov, 0.0, 0.0)
+        _sgd_prox_segment(theta, grad, m, n_weights, n_params, lr, mom, nesterov, zero, zero)
     c = hyper[H_MAX_NORM]
     if c > 0.0:
         L = sizes.shape[0] - 1
@@ -589,6 +620,7 @@ def train_epoch(X, data, indices, indptr, y, w, keys, order, theta, m, v, bn_run
     ws = np.zeros(total, dtype=theta.dtype)
     grad = np.zeros_like(theta)
     wb = np.empty(B, dtype=np.float64)
+    sc = np.empty(8, dtype=theta.dtype)
     is_sparse = opts[O_SPARSE] != 0
     perturb = drop[0] > 0.0 or hyper[H_NOISE] > 0.0
     if is_sparse and perturb:
@@ -612,7 +644,7 @@ def train_epoch(X, data, indices, indptr, y, w, keys, order, theta, m, v, bn_run
         _backward(data, indices, indptr, xv, order, start, b, theta, grad, sizes, w_off, b_off,
                   bn_off, drop, ws, offs, g1, g2, wb, opts, perturb)
         t += 1
-        _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper)
+        _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper, sc)
     if not np.isfinite(loss):
         return loss, t, 1
     for j in range(theta.shape[0]):
