@@ -25,6 +25,8 @@ Dense X is read as a flat Fortran-ordered vector, sparse X as CSC arrays
 every accumulation is float64.
 """
 
+from collections import namedtuple
+
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
@@ -92,14 +94,43 @@ def col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, scale, out):
             out[i] += scale * X_flat[start + i]
 
 
-def linear_predictor(design, W, b):
-    """``Z = X W^T + b`` (n, K) for coefficients ``W`` of shape (K, p), by BLAS / scipy."""
+def design_operator(design):
+    """X as a matrix for whole-matrix products: a 2-D Fortran view or a CSC matrix (no copy)."""
     n, p = design.n_samples, design.n_features
     if design.is_sparse:
-        X = sp.csc_matrix((design.data, design.indices, design.indptr), shape=(n, p))
-    else:
-        X = design.X_flat.reshape((n, p), order="F")
-    return np.ascontiguousarray(X @ W.T, dtype=np.float64) + b
+        return sp.csc_matrix((design.data, design.indices, design.indptr), shape=(n, p))
+    return design.X_flat.reshape((n, p), order="F")
+
+
+def linear_predictor(X_op, W, b):
+    """``Z = X W^T + b`` (n, K) for coefficients ``W`` of shape (K, p), by BLAS / scipy."""
+    return np.ascontiguousarray(X_op @ W.T, dtype=np.float64) + b
+
+
+@njit(**_FAST)
+def dense_transpose_dot(X_flat, n, G, out):
+    """``out = X^T G`` for flat Fortran X of any float dtype, accumulated in float64."""
+    p = out.shape[0]
+    K = G.shape[1]
+    for j in range(p):
+        start = j * n
+        for k in range(K):
+            acc = 0.0
+            for i in range(n):
+                acc += X_flat[start + i] * G[i, k]
+            out[j, k] = acc
+
+
+def transpose_dot(design, X_op, G):
+    """``X^T G`` (p, K) in float64: BLAS for float64 dense, scipy for sparse."""
+    if design.is_sparse:
+        return np.asarray(X_op.T @ G)
+    if design.X_flat.dtype == np.float64:
+        return X_op.T @ G
+    # float32 X: a float32 BLAS product would round G; accumulate in float64.
+    out = np.empty((design.n_features, G.shape[1]))
+    dense_transpose_dot(design.X_flat, design.n_samples, np.asfortranarray(G), out)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -175,24 +206,57 @@ def loss_value(Z, Y, sw, multinomial):
 
 
 @njit(**_JIT)
-def full_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
-             alpha, l1_ratio, fit_intercept, W, Z, g, h, viol):
+def logit_gradient(Z, Y, sw, multinomial, G):
+    """``G[i, k]``: derivative of the weighted mean loss w.r.t. the logit ``Z[i, k]``."""
+    n, K = Z.shape
+    for i in range(n):
+        if multinomial:
+            lse = logsumexp_row(Z, i)
+            for k in range(K):
+                G[i, k] = sw[i] * (np.exp(Z[i, k] - lse) - Y[i, k])
+        else:
+            G[i, 0] = sw[i] * (sigmoid(Z[i, 0]) - Y[i, 0])
+
+
+def kkt_distances(W, grad, alpha, l1_ratio):
+    """Elementwise :func:`skreg._penalties.subdifferential_distance`, vectorised."""
+    smooth = grad + alpha * (1.0 - l1_ratio) * W
+    return np.where(
+        W != 0.0,
+        np.abs(smooth + alpha * l1_ratio * np.sign(W)),
+        np.maximum(np.abs(smooth) - alpha * l1_ratio, 0.0),
+    )
+
+
+def full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, G, viol):
     """KKT violation of every coordinate (into ``viol``) and its maximum.
 
-    One pass over X per class: this is the certificate the solver stops on.
+    One product ``X^T G`` (BLAS or scipy): this is the certificate the
+    solver stops on, and the scores the working sets are chosen by.
     """
-    K, p = W.shape
-    kkt = 0.0
-    for k in range(K):
-        class_derivatives(Z, Y, sw, k, multinomial, g, h)
-        if fit_intercept:
-            kkt = max(kkt, abs(np.sum(g)))
-        for j in range(p):
-            grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
-            v = subdifferential_distance(W[k, j], grad_j, alpha, l1_ratio)
-            viol[k, j] = v
-            kkt = max(kkt, v)
+    logit_gradient(Z, Y, sw, multinomial, G)
+    viol[:] = kkt_distances(W, transpose_dot(design, X_op, G).T, alpha, l1_ratio)
+    kkt = viol.max(initial=0.0)
+    if fit_intercept:
+        kkt = max(kkt, np.abs(G.sum(axis=0)).max())
     return kkt
+
+
+def max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept):
+    """``||grad_W loss(W = 0)||_inf`` with the intercepts at their optimum for ``W = 0``.
+
+    This is ``alpha_max`` for the L1 penalty: the smallest ``alpha`` whose
+    solution is all zeros (divide by ``l1_ratio`` for elastic net). The
+    solver's ``tol`` is relative to it.
+    """
+    if fit_intercept:
+        prior = sw @ Y  # weighted class frequencies (sw sums to one)
+        if not multinomial:
+            prior = prior.reshape(1)
+    else:
+        prior = np.full(Y.shape[1], 0.5 if not multinomial else 1.0 / Y.shape[1])
+    G = sw[:, None] * (prior[None, :] - Y)
+    return float(np.abs(transpose_dot(design, X_op, G)).max(initial=0.0))
 
 
 @njit(**_JIT)
@@ -326,9 +390,12 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
     predicted = lin + pen_change
     f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
     t = 1.0
-    # Near the optimum the decrease is below round-off; the quadratic model
-    # is then exact to working precision and the full step is taken.
-    if predicted < -1e-10 * max(1.0, abs(f0)):
+    # Near the optimum the predicted change is below round-off (the penalty
+    # differences alone carry ~1e-17 of noise per coordinate, whatever their
+    # sign); the quadratic model is then exact to working precision and the
+    # full step is taken. Above that, a backtracking (Armijo) line search.
+    roundoff = 1e-10 * max(1.0, abs(f0))
+    if predicted < -roundoff:
         accepted = False
         for _ in range(_MAX_BACKTRACK):
             pen_t = 0.0
@@ -344,8 +411,8 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
             t *= 0.5
         if not accepted:
             return 0.0
-    elif predicted > 0.0:
-        return 0.0
+    elif predicted > roundoff:
+        return 0.0  # not a descent direction: nothing to gain on this class
     for idx in range(nws):
         w_k[ws[idx]] += t * dw[idx]
     b[k] += t * db
@@ -488,6 +555,10 @@ def solve_working_set(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
     return n_steps, ws_kkt, moved
 
 
+#: What :func:`newton_cd_solve` reports.
+SolveInfo = namedtuple("SolveInfo", ["n_iter", "kkt", "n_passes", "kkt_tol"])
+
+
 def select_working_set(w_k, viol_k, ws_size):
     """The support of ``w_k`` plus the worst KKT violators, at most ``ws_size`` features.
 
@@ -524,7 +595,9 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     fit_intercept : bool
         Fit the unpenalized intercepts ``b``.
     tol : float
-        Target KKT violation (the certificate).
+        Target KKT violation (the certificate), relative to
+        :func:`max_gradient_at_zero` (``alpha_max`` of the L1 penalty), so
+        that one ``tol`` means the same accuracy at any scale of X and alpha.
     max_iter : int
         Maximum number of proximal Newton steps.
     ws_start : int
@@ -535,18 +608,20 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
 
     Returns
     -------
-    n_iter : int
-        Proximal Newton steps taken.
-    kkt : float
-        Largest KKT violation at the returned point, from a full pass.
-    n_passes : int
-        Full passes over X for the certificate (outer iterations).
+    info : SolveInfo
+        ``n_iter`` (proximal Newton steps taken), ``kkt`` (largest KKT
+        violation at the returned point, from a full pass), ``n_passes``
+        (full passes over X) and ``kkt_tol`` (the absolute target).
     """
     X = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse,
          design.n_samples)
     n = design.n_samples
     K, p = W.shape
-    Z = linear_predictor(design, W, b)
+    X_op = design_operator(design)
+    Z = linear_predictor(X_op, W, b)
+    G = np.empty((n, K))
+    scale = max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept)
+    tol = tol * scale if scale > 0.0 else tol
     g, h, dz = np.empty(n), np.empty(n), np.empty(n)
     dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)
     viol = np.empty((K, p))
@@ -557,7 +632,8 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     n_iter = 0
     n_passes = 0
     while True:
-        kkt = full_kkt(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, g, h, viol)
+        kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z,
+                       G, viol)
         n_passes += 1
         if verbose:
             print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
@@ -581,8 +657,8 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
         if not moved:
             # No step decreased the objective: the certificate is at the
             # limit of floating-point precision. Report it as it is.
-            kkt = full_kkt(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, g, h,
-                           viol)
+            kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W,
+                           Z, G, viol)
             n_passes += 1
             break
-    return n_iter, kkt, n_passes
+    return SolveInfo(n_iter, kkt, n_passes, tol)

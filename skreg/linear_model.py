@@ -64,7 +64,11 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         Stopping certificate: the fit stops when the largest KKT violation,
         ``max_j dist(-grad_j F_loss, alpha * dR(w_j))`` over every coefficient
         (and ``|grad_b|`` for the intercept), computed from a full pass over
-        the data, is at most ``tol``. The final value is ``kkt_violation_``.
+        the data, is at most ``tol * alpha_max``, where
+        ``alpha_max = ||grad_W loss(W=0)||_inf`` (intercepts at their
+        optimum) is the smallest L1 ``alpha`` with an all-zero solution.
+        Relative to ``alpha_max`` one ``tol`` means the same accuracy whatever
+        the scale of X. The final violation is ``kkt_violation_``.
     max_iter : int, default=100
         Maximum number of proximal Newton steps. A
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised if the
@@ -92,7 +96,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
     n_iter_ : int
         Number of proximal Newton steps taken.
     kkt_violation_ : float
-        The optimality certificate at the returned solution (see ``tol``).
+        The optimality certificate at the returned solution, absolute (see
+        ``tol``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -229,10 +234,11 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
 
         alpha, l1_ratio = resolve_penalty(self.penalty, self.alpha, self.l1_ratio)
         design = to_design(X)
-        n_iter, kkt, _ = newton_cd_solve(
+        info = newton_cd_solve(
             design, Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept),
             W, b, float(self.tol), int(self.max_iter), _WS_START, bool(self.verbose),
         )
+        n_iter, kkt = info.n_iter, info.kkt
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise ValueError(
                 "The solver produced non-finite coefficients; check the input for extreme "
@@ -245,7 +251,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             b -= b.mean()
             if alpha == 0.0 or l1_ratio == 0.0:
                 W -= W.mean(axis=0)
-        if kkt > self.tol:
+        if kkt > info.kkt_tol:
             reason = (
                 f"after max_iter={self.max_iter} proximal Newton steps. Increase max_iter"
                 if n_iter >= self.max_iter
@@ -254,7 +260,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
             warnings.warn(
                 f"RegularizedLogisticRegression did not converge: the KKT violation is "
-                f"{kkt:.3g} > tol={self.tol:g} {reason}, or standardize the features.",
+                f"{kkt:.3g} > tol * alpha_max = {info.kkt_tol:.3g} {reason}, or standardize the "
+                "features.",
                 ConvergenceWarning,
             )
         self.classes_ = classes
