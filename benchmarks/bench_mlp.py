@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -168,10 +169,10 @@ def zero_fraction(coefs):
 # ---------------------------------------------------------------------------
 
 
-def run_skreg(params, Xtr, ytr, Xte, yte, epochs):
+def run_skreg(params, Xtr, ytr, Xte, yte, epochs, seed=0):
     clf = ElasticNetMLPClassifier(
         hidden_layer_sizes=HIDDEN, learning_rate_init=LR, batch_size=BATCH, max_iter=epochs,
-        tol=0.0, n_iter_no_change=epochs + 1, random_state=0, **params,
+        tol=0.0, n_iter_no_change=epochs + 1, random_state=seed, **params,
     )
     t0 = time.perf_counter()
     clf.fit(Xtr, ytr)
@@ -179,10 +180,10 @@ def run_skreg(params, Xtr, ytr, Xte, yte, epochs):
     return fit_time, clf.score(Xte, yte), clf.zero_weight_fraction_
 
 
-def run_sklearn(Xtr, ytr, Xte, yte, epochs):
+def run_sklearn(Xtr, ytr, Xte, yte, epochs, seed=0):
     clf = MLPClassifier(
         hidden_layer_sizes=HIDDEN, alpha=SK_ALPHA, learning_rate_init=LR, batch_size=BATCH,
-        max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1, random_state=0,
+        max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1, random_state=seed,
     )
     t0 = time.perf_counter()
     clf.fit(Xtr, ytr)
@@ -190,9 +191,9 @@ def run_sklearn(Xtr, ytr, Xte, yte, epochs):
     return fit_time, clf.score(Xte, yte), zero_fraction(clf.coefs_)
 
 
-def run_torch(Xtr, ytr, Xte, yte, epochs):
+def run_torch(Xtr, ytr, Xte, yte, epochs, seed=0):
     t0 = time.perf_counter()
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     n_classes = int(ytr.max()) + 1
     Xt = torch.from_numpy(np.ascontiguousarray(Xtr, dtype=np.float32))
     yt = torch.from_numpy(ytr.astype(np.int64))
@@ -206,7 +207,7 @@ def run_torch(Xtr, ytr, Xte, yte, epochs):
     weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     beta2, eps = opt.defaults["betas"][1], opt.defaults["eps"]
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator().manual_seed(seed)
     loss_fn = torch.nn.CrossEntropyLoss()
     model.train()
     n = Xt.shape[0]
@@ -235,17 +236,17 @@ def run_torch(Xtr, ytr, Xte, yte, epochs):
 def configs(quick):
     """(name, kind, dtype, runner)."""
     out = [
-        ("sklearn L2", "peer", np.float64, lambda *a: run_sklearn(*a)),
-        ("sklearn L2", "peer", np.float32, lambda *a: run_sklearn(*a)),
+        ("sklearn L2", "peer", np.float64, run_sklearn),
+        ("sklearn L2", "peer", np.float32, run_sklearn),
     ]
     if torch is not None:
-        out.append(("torch L1+dropout", "peer", np.float32, lambda *a: run_torch(*a)))
+        out.append(("torch L1+dropout", "peer", np.float32, run_torch))
     skreg_l2 = dict(penalty="l2", alpha=SK_ALPHA / BATCH)
     skreg_l1 = dict(penalty="l1", alpha=L1_ALPHA, dropout=DROPOUT)
     dtypes = (np.float64,) if quick else (np.float64, np.float32)
     for dt in dtypes:
-        out.append(("skreg L2", "skreg", dt, lambda *a, p=skreg_l2: run_skreg(p, *a)))
-        out.append(("skreg L1+dropout", "skreg", dt, lambda *a, p=skreg_l1: run_skreg(p, *a)))
+        out.append(("skreg L2", "skreg", dt, partial(run_skreg, skreg_l2)))
+        out.append(("skreg L1+dropout", "skreg", dt, partial(run_skreg, skreg_l1)))
     return out
 
 
@@ -323,16 +324,18 @@ def main(argv=None):
             results = {}
             with threadpool_limits(limits=nt):
                 floors = {dt: gemm_floor(Xtr.shape[0], sizes, dt) for dt in (np.float64, np.float32)}
-                for _ in range(reps):
+                for rep in range(reps):  # repeat r uses seed r for every estimator
                     for i, (name, kind, dt, runner) in enumerate(cfgs):
-                        _, (fit_s, acc, zeros), mem = measure(lambda: runner(*data[dt], epochs))
+                        _, (fit_s, acc, zeros), mem = measure(
+                            lambda: runner(*data[dt], epochs, seed=rep))
                         times[i].append(fit_s / epochs)
-                        results[i] = (acc, zeros, max(mem, results.get(i, (0, 0, 0))[2]))
+                        results.setdefault(i, []).append((acc, zeros, mem))
                     print(f"  {pname} threads={nt}: repeat done", file=sys.stderr, flush=True)
             med = {i: float(np.median(v)) for i, v in times.items()}
             fastest_peer = min(med[i] for i, c in enumerate(cfgs) if c[1] == "peer")
             for i, (name, kind, dt, _) in enumerate(cfgs):
-                acc, zeros, mem = results[i]
+                acc, zeros, mem = np.asarray(results[i]).T
+                acc, zeros, mem = acc.mean(), zeros.mean(), mem.max()
                 ratio = med[i] / fastest_peer
                 floor_ratio = med[i] / floors[dt]
                 lines.append(
@@ -355,6 +358,10 @@ def main(argv=None):
             f"{ct[0][0]:.1f} s, warm on-disk cache {ct[1][0]:.1f} s; steady-state second fit "
             f"{ct[1][1]:.3f} s."
         )
+    out.append(
+        "s/epoch: median over the repeats; test acc and exact zeros: mean over the repeats "
+        "(repeat r seeds every estimator with r); peak ΔRSS: max over the repeats."
+    )
     out.append(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
         f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}; "
