@@ -536,9 +536,14 @@ def _adam_prox_segment(theta, grad, m, v, lo, hi, sc, l2, l1):
     The step Adam takes for weight ``j`` is ``lr / (sqrt(v_hat_j) + eps)``; the
     L1 prox uses exactly that step: ``w_j <- S(w_j - step_j * m_hat_j, step_j * l1)``.
     ``sc`` holds ``lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, eps, 1 / bc1, 1 / bc2``
-    in the parameters' dtype, so float32 training computes in float32 (and the
-    loop vectorizes).
+    in the parameters' dtype, so float32 training computes in float32.
+    The loops run over views from index 0 (provably non-negative indices, no
+    wraparound checks), which is what lets LLVM vectorize them.
     """
+    th = theta[lo:hi]
+    gr = grad[lo:hi]
+    mm = m[lo:hi]
+    vv = v[lo:hi]
     lr = sc[0]
     b1 = sc[1]
     omb1 = sc[2]
@@ -548,38 +553,41 @@ def _adam_prox_segment(theta, grad, m, v, lo, hi, sc, l2, l1):
     ibc1 = sc[6]
     ibc2 = sc[7]
     if l1 > 0.0:
-        for j in range(lo, hi):
-            g = grad[j] + l2 * theta[j]
-            mj = b1 * m[j] + omb1 * g
-            vj = b2 * v[j] + omb2 * g * g
-            m[j] = mj
-            v[j] = vj
+        for j in range(th.shape[0]):
+            g = gr[j] + l2 * th[j]
+            mj = b1 * mm[j] + omb1 * g
+            vj = b2 * vv[j] + omb2 * g * g
+            mm[j] = mj
+            vv[j] = vj
             step = lr / (np.sqrt(vj * ibc2) + eps)
-            theta[j] = soft_threshold(theta[j] - step * (mj * ibc1), step * l1)
+            th[j] = soft_threshold(th[j] - step * (mj * ibc1), step * l1)
     else:
-        for j in range(lo, hi):
-            g = grad[j] + l2 * theta[j]
-            mj = b1 * m[j] + omb1 * g
-            vj = b2 * v[j] + omb2 * g * g
-            m[j] = mj
-            v[j] = vj
-            theta[j] -= lr / (np.sqrt(vj * ibc2) + eps) * (mj * ibc1)
+        for j in range(th.shape[0]):
+            g = gr[j] + l2 * th[j]
+            mj = b1 * mm[j] + omb1 * g
+            vj = b2 * vv[j] + omb2 * g * g
+            mm[j] = mj
+            vv[j] = vj
+            th[j] -= lr / (np.sqrt(vj * ibc2) + eps) * (mj * ibc1)
 
 
 @njit(**_JIT)
 def _sgd_prox_segment(theta, grad, vel, lo, hi, lr, mom, nesterov, l2, l1):
     """SGD with (Nesterov) momentum on ``f + l2/2 ||w||^2``, then ``S(., lr * l1)``."""
-    for j in range(lo, hi):
-        g = grad[j] + l2 * theta[j]
-        vj = mom * vel[j] - lr * g
-        vel[j] = vj
+    th = theta[lo:hi]
+    gr = grad[lo:hi]
+    ve = vel[lo:hi]
+    for j in range(th.shape[0]):
+        g = gr[j] + l2 * th[j]
+        vj = mom * ve[j] - lr * g
+        ve[j] = vj
         if nesterov:
-            x = theta[j] + mom * vj - lr * g
+            x = th[j] + mom * vj - lr * g
         else:
-            x = theta[j] + vj
+            x = th[j] + vj
         if l1 > 0.0:
             x = soft_threshold(x, lr * l1)
-        theta[j] = x
+        th[j] = x
 
 
 @njit(**_JIT)
