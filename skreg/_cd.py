@@ -646,7 +646,7 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
                 chosen = np.arange(p)
             ws_len[k] = chosen.shape[0]
             ws[k, : chosen.shape[0]] = chosen
-        ws_size = min(p, 2 * ws_size)
+        ws_size = min(p, 4 * ws_size)
         # Solve the working-set problem to a fraction of the current violation.
         inner_tol = max(0.3 * tol, 0.05 * kkt)
         steps, _, moved = solve_working_set(
