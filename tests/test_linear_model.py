@@ -294,3 +294,28 @@ def test_objective_decreases_with_penalty_none_matches_lbfgs():
     ours = RegularizedLogisticRegression(penalty=None, tol=1e-10, max_iter=500).fit(X, y)
     ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_newton_cg_path_is_optimal(monkeypatch, penalty, n_classes, sparse, dtype):
+    """Large smooth problems use truncated Newton-CG: force it on a small one and check KKT."""
+    import skreg.linear_model as lm
+
+    monkeypatch.setattr(lm, "_CG_MIN_ENTRIES", 0)
+    X, y = _problem(n_classes, seed=10 + n_classes)
+    if sparse:
+        X = sp.csc_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.5))
+    X = X.astype(dtype)
+    sw = np.random.RandomState(2).uniform(0.5, 2.0, size=y.shape[0])
+    est = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sw)
+    assert kkt_violation(est, X, y, sw) <= 1e-8
+    monkeypatch.setattr(lm, "_CG_MIN_ENTRIES", 10**18)
+    cd = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
+    cd.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(est.coef_, cd.coef_, rtol=1e-6, atol=1e-7)
