@@ -229,17 +229,41 @@ def kkt_distances(W, grad, alpha, l1_ratio):
 
 
 def full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, G, viol):
-    """KKT violation of every coordinate (into ``viol``) and its maximum.
+    """KKT violation of every coordinate (into ``viol``), its maximum, and ``||grad||_inf``.
 
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
     solver stops on, and the scores the working sets are chosen by.
     """
     logit_gradient(Z, Y, sw, multinomial, G)
-    viol[:] = kkt_distances(W, transpose_dot(design, X_op, G).T, alpha, l1_ratio)
+    grad = transpose_dot(design, X_op, G).T
+    viol[:] = kkt_distances(W, grad, alpha, l1_ratio)
     kkt = viol.max(initial=0.0)
     if fit_intercept:
         kkt = max(kkt, np.abs(G.sum(axis=0)).max())
-    return kkt
+    return kkt, np.abs(grad).max(initial=0.0)
+
+
+def starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b):
+    """Logits at the start, and whether the start is the all-zero model.
+
+    From all-zero coefficients the intercepts start at their optimum for
+    ``W = 0`` (the log-odds of the weighted class frequencies), so the first
+    full pass is both the first certificate and :func:`max_gradient_at_zero`,
+    and the product ``X W^T`` is skipped.
+    """
+    zero_start = not W.any()
+    if zero_start and fit_intercept:
+        prior = sw @ Y
+        if not b.any() and np.all(prior > 0.0) and (multinomial or prior[0] < 1.0):
+            if multinomial:
+                b[:] = np.log(prior) - np.log(prior).mean()
+            else:
+                b[0] = np.log(prior[0]) - np.log1p(-prior[0])
+        else:
+            zero_start = False
+    if zero_start:
+        return np.tile(b, (design.n_samples, 1)), True
+    return linear_predictor(X_op, W, b), False
 
 
 def max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept):
@@ -602,19 +626,23 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
     n, p = design.n_samples, design.n_features
     K = W.shape[0]
     X_op = design_operator(design)
-    Z = linear_predictor(X_op, W, b)
+    Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
     G = np.empty((n, K))
     viol = np.empty((K, p))
-    scale = max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept)
-    tol = tol * scale if scale > 0.0 else tol
+    tol_rel = tol
+    scale = None if zero_start else max_gradient_at_zero(design, X_op, Y, sw, multinomial,
+                                                         fit_intercept)
     g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
     arrays = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse, n)
     n_iter = 0
     n_passes = 0
     while True:
-        kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W, Z, G,
-                       viol)
+        kkt, grad_inf = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W,
+                                 Z, G, viol)
+        if scale is None:
+            scale = grad_inf
+        tol = tol_rel * scale if scale > 0.0 else tol_rel
         n_passes += 1
         if verbose:
             print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
@@ -669,8 +697,8 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
             # The L2-optimal shift across classes is the mean (see shift_to_penalty_optimum).
             W -= W.mean(axis=0)
         if not progress:
-            kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W, Z, G,
-                           viol)
+            kkt, _ = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W, Z,
+                              G, viol)
             n_passes += 1
             break
     return SolveInfo(n_iter, kkt, n_passes, tol)
@@ -739,10 +767,11 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     n = design.n_samples
     K, p = W.shape
     X_op = design_operator(design)
-    Z = linear_predictor(X_op, W, b)
+    Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
     G = np.empty((n, K))
-    scale = max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept)
-    tol = tol * scale if scale > 0.0 else tol
+    tol_rel = tol
+    scale = None if zero_start else max_gradient_at_zero(design, X_op, Y, sw, multinomial,
+                                                         fit_intercept)
     g, h, dz = np.empty(n), np.empty(n), np.empty(n)
     dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)
     viol = np.empty((K, p))
@@ -753,8 +782,11 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     n_iter = 0
     n_passes = 0
     while True:
-        kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z,
-                       G, viol)
+        kkt, grad_inf = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio,
+                                 fit_intercept, W, Z, G, viol)
+        if scale is None:
+            scale = grad_inf
+        tol = tol_rel * scale if scale > 0.0 else tol_rel
         n_passes += 1
         if verbose:
             print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
@@ -778,8 +810,8 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
         if not moved:
             # No step decreased the objective: the certificate is at the
             # limit of floating-point precision. Report it as it is.
-            kkt = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W,
-                           Z, G, viol)
+            kkt, _ = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
+                              W, Z, G, viol)
             n_passes += 1
             break
     return SolveInfo(n_iter, kkt, n_passes, tol)
