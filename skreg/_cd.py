@@ -804,6 +804,10 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
             print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
         if kkt <= tol or n_iter >= max_iter:
             break
+        if use_ws and n_passes == 1:
+            # Many violators at the start announce a large support: start
+            # with a working set of a quarter of them.
+            ws_size = max(ws_size, int(np.count_nonzero(viol > 0.0) // (4 * K)))
         for k in range(K):
             if use_ws:
                 chosen = select_working_set(W[k], viol[k], max(ws_size, 2 * np.count_nonzero(W[k])))
