@@ -349,10 +349,15 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table here")
+    parser.add_argument("--quiet-wait", type=float, default=60.0,
+                        help="seconds to wait for other processes to go idle before a timing")
+    parser.add_argument("--quiet-retries", type=int, default=2,
+                        help="re-runs of a timing during which other processes took a core")
     args = parser.parse_args(argv)
     quick = args.quick
     threads = args.threads or ([1] if quick else [1, 2])
     reps = args.reps or (1 if quick else 3)
+    QUIET.update(max_wait=args.quiet_wait, retries=args.quiet_retries)
     if quick:
         QUIET.update(max_wait=0.0, retries=0)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -454,7 +459,8 @@ def main(argv=None):
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
         f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}. "
         "Last column: largest share of the machine's CPU time used by *other* processes during "
-        "a kept timing; a timing is retried (after waiting up to 60 s for quiet) when others "
+        f"a kept timing; a timing is retried up to {QUIET['retries']} times (after waiting up "
+        f"to {QUIET['max_wait']:.0f} s for quiet) when others "
         "take one of the cores this run needs; (!) marks the "
         f"{contaminated} rows where that never happened (treat them with caution); "
         f"numpy {np.__version__}, torch {getattr(torch, '__version__', 'absent')}; "

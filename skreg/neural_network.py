@@ -1,6 +1,7 @@
 """Multi-layer perceptron classifier with elastic-net penalties and the classic regularizers."""
 
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from . import _mlp_kernels as K
 from ._validation import FLOAT_DTYPES, as_csr, normalized_sample_weight, resolve_penalty
@@ -25,6 +27,11 @@ _BN_MOMENTUM = 0.1
 _BN_EPS = 1e-5
 #: Rows per chunk at predict time (bounds the memory of the activations).
 _PREDICT_CHUNK = 512
+#: Mini-batches of at most this many rows train with single-threaded BLAS: their GEMMs are
+#: too small to split across threads (measured on the benchmark machine: no gain even for the
+#: bare products), and idle BLAS workers that busy-wait steal cycles from the fused
+#: elementwise loops in between.
+_SINGLE_THREAD_BATCH = 256
 
 
 def _layout(sizes, batch_norm):
@@ -229,6 +236,12 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
 
     A fit whose loss becomes non-finite raises a ``ValueError`` naming
     ``learning_rate_init`` and leaves the previous fitted state untouched.
+
+    Threads: the work is the GEMMs of every mini-batch (BLAS) plus fused
+    numba loops. Mini-batches of at most 256 rows train with BLAS limited to
+    one thread (``threadpoolctl``), because splitting such small products
+    across threads costs more than it gains; larger batches use the BLAS
+    thread pool as configured.
 
     Examples
     --------
@@ -680,58 +693,61 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
         no_improve = 0
         n_epochs = 1 if incremental else self.max_iter
         stopped = False
-        for _ in range(n_epochs):
-            if self.shuffle and batch < n_train:
-                perm = np.random.default_rng([seed, n_epochs_done]).permutation(n_train)
-                order = np.ascontiguousarray(train_rows[perm])
-            else:
-                order = train_rows
-            loss, n_steps, status = K.train_epoch(
-                Xd, data, indices, indptr, y_idx, w_train, keys, order, theta, m, v, bn_run,
-                sizes, w_off, b_off, bn_off, n_weights, drop, opts, hyper, n_epochs_done,
-                n_steps,
-            )
-            if status != 0 or not np.isfinite(loss):
-                raise ValueError(
-                    f"The training loss became non-finite (nan or inf) at epoch {n_iter + 1}: "
-                    f"learning_rate_init={self.learning_rate_init} is probably too large for "
-                    "this problem (or the inputs are badly scaled). Lower learning_rate_init or "
-                    "standardize X. The estimator's previous fitted state is left unchanged."
+        blas_ctx = (threadpool_limits(limits=1, user_api="blas")
+                    if batch <= _SINGLE_THREAD_BATCH else nullcontext())
+        with blas_ctx:
+            for _ in range(n_epochs):
+                if self.shuffle and batch < n_train:
+                    perm = np.random.default_rng([seed, n_epochs_done]).permutation(n_train)
+                    order = np.ascontiguousarray(train_rows[perm])
+                else:
+                    order = train_rows
+                loss, n_steps, status = K.train_epoch(
+                    Xd, data, indices, indptr, y_idx, w_train, keys, order, theta, m, v, bn_run,
+                    sizes, w_off, b_off, bn_off, n_weights, drop, opts, hyper, n_epochs_done,
+                    n_steps,
                 )
-            n_epochs_done += 1
-            n_iter += 1
-            t_seen += n_train
-            loss = float(loss) + self._penalty_value(theta, n_weights)
-            loss_curve.append(loss)
-            if early_stopping:
-                logits = K.predict_logits(*Xv_arrays[:4], theta, bn_run, sizes, w_off, b_off,
-                                          bn_off, self._options(Xv_arrays[4], batch, seed)[0],
-                                          hyper, _PREDICT_CHUNK)
-                pred = (logits[:, 0] > 0).astype(np.int64) if n_out == 1 else logits.argmax(1)
-                score = float(np.sum(swv * (pred == yv)) / np.sum(swv))
-                val_scores.append(score)
-                if score < best_val + self.tol:
-                    no_improve += 1
-                else:
-                    no_improve = 0
-                if score > best_val:
-                    best_val = score
-                    best_state = (theta.copy(), bn_run.copy(), m.copy(), v.copy())
-            else:
-                if loss > best_loss - self.tol:
-                    no_improve += 1
-                else:
-                    no_improve = 0
-                if loss < best_loss:
-                    best_loss = loss
-            if self.verbose:
-                msg = f"Epoch {n_iter}, loss = {loss:.8f}"
+                if status != 0 or not np.isfinite(loss):
+                    raise ValueError(
+                        f"The training loss became non-finite (nan or inf) at epoch {n_iter + 1}: "
+                        f"learning_rate_init={self.learning_rate_init} is probably too large for "
+                        "this problem (or the inputs are badly scaled). Lower learning_rate_init or "
+                        "standardize X. The estimator's previous fitted state is left unchanged."
+                    )
+                n_epochs_done += 1
+                n_iter += 1
+                t_seen += n_train
+                loss = float(loss) + self._penalty_value(theta, n_weights)
+                loss_curve.append(loss)
                 if early_stopping:
-                    msg += f", validation score = {val_scores[-1]:.6f}"
-                print(msg)
-            if not incremental and no_improve > self.n_iter_no_change:
-                stopped = True
-                break
+                    logits = K.predict_logits(*Xv_arrays[:4], theta, bn_run, sizes, w_off, b_off,
+                                              bn_off, self._options(Xv_arrays[4], batch, seed)[0],
+                                              hyper, _PREDICT_CHUNK)
+                    pred = (logits[:, 0] > 0).astype(np.int64) if n_out == 1 else logits.argmax(1)
+                    score = float(np.sum(swv * (pred == yv)) / np.sum(swv))
+                    val_scores.append(score)
+                    if score < best_val + self.tol:
+                        no_improve += 1
+                    else:
+                        no_improve = 0
+                    if score > best_val:
+                        best_val = score
+                        best_state = (theta.copy(), bn_run.copy(), m.copy(), v.copy())
+                else:
+                    if loss > best_loss - self.tol:
+                        no_improve += 1
+                    else:
+                        no_improve = 0
+                    if loss < best_loss:
+                        best_loss = loss
+                if self.verbose:
+                    msg = f"Epoch {n_iter}, loss = {loss:.8f}"
+                    if early_stopping:
+                        msg += f", validation score = {val_scores[-1]:.6f}"
+                    print(msg)
+                if not incremental and no_improve > self.n_iter_no_change:
+                    stopped = True
+                    break
         if not incremental and not stopped:
             warnings.warn(
                 f"ElasticNetMLPClassifier: maximum number of epochs ({self.max_iter}) reached "
