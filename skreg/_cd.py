@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._losses import log1pexp, logsumexp_row, sigmoid
+from ._losses import logistic_loss, logsumexp_row, sigmoid
 from ._penalties import elastic_net_coordinate_value, prox_elastic_net, subdifferential_distance
 
 _JIT = dict(cache=True, nogil=True)
@@ -167,7 +167,7 @@ def class_derivatives(Z, Y, sw, k, multinomial, g, h):
 def _row_loss(Z, Y, i, k, zk, multinomial):
     """Loss of sample ``i`` with the logit of class ``k`` replaced by ``zk``."""
     if not multinomial:
-        return log1pexp(zk) - Y[i, 0] * zk
+        return logistic_loss(Y[i, 0], zk)
     K = Z.shape[1]
     zmax = zk
     for l in range(K):
@@ -190,21 +190,6 @@ def loss_along(Z, Y, sw, k, multinomial, dz, t):
         if sw[i] != 0.0:
             total += sw[i] * _row_loss(Z, Y, i, k, Z[i, k] + t * dz[i], multinomial)
     return total
-
-
-@njit(**_JIT)
-def loss_value(Z, Y, sw, multinomial):
-    """Weighted mean loss at logits ``Z``."""
-    total = 0.0
-    for i in range(Z.shape[0]):
-        if sw[i] != 0.0:
-            total += sw[i] * _row_loss(Z, Y, i, 0, Z[i, 0], multinomial)
-    return total
-
-
-# ---------------------------------------------------------------------------
-# Working sets and certificates.
-# ---------------------------------------------------------------------------
 
 
 @njit(**_JIT)
