@@ -500,7 +500,7 @@ def profile_skreg(prob, fit_intercept, log):
         t0 = time.perf_counter()
         out = orig_ws(*a)
         counters["ws"] += time.perf_counter() - t0
-        counters["ws_sizes"].append(int(a[16][0]))  # ws_len of class 0
+        counters["ws_sizes"].append(int(a[11][0]))  # ws_len of class 0
         return out
 
     _cd.full_kkt, _cd.solve_working_set = timed_full, timed_ws
@@ -521,14 +521,14 @@ def profile_skreg(prob, fit_intercept, log):
         X.T @ v
     t_read = (time.perf_counter() - t0) / reps
     design = to_design(X)
+    X_op = _cd.design_operator(design)
     sw = normalized_sample_weight(None, X)
     W = coef.reshape(1, -1).copy()
-    Z = _cd.linear_predictor(design, W, np.array([b]))
+    Z = _cd.linear_predictor(X_op, W, np.array([b]))
     Y = prob.y01.reshape(-1, 1)
-    g, h = np.empty(prob.n_samples), np.empty(prob.n_samples)
+    G = np.empty((prob.n_samples, 1))
     viol = np.empty((1, prob.n_features))
-    args = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse,
-            design.n_samples, Y, sw, False, alpha, 1.0, fit_intercept, W, Z, g, h, viol)
+    args = (design, X_op, Y, sw, False, alpha, 1.0, fit_intercept, W, Z, G, viol)
     _cd.full_kkt(*args)
     t0 = time.perf_counter()
     for _ in range(reps):
