@@ -6,9 +6,14 @@ RegularizedLogisticRegression
     L1 / L2 / elastic-net penalized logistic regression (binary and
     multinomial, dense and sparse input) solved by certified proximal-Newton
     coordinate descent.
+ElasticNetMLPClassifier
+    Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
+    penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
+    input noise.
 """
 
 from .linear_model import RegularizedLogisticRegression
+from .neural_network import ElasticNetMLPClassifier
 
-__all__ = ["RegularizedLogisticRegression"]
+__all__ = ["RegularizedLogisticRegression", "ElasticNetMLPClassifier"]
 __version__ = "0.1.0"

@@ -11,39 +11,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from skreg import _mlp_kernels as K
 from skreg.neural_network import ElasticNetMLPClassifier, _layout
-
-CHECK_CONFIGS = [
-    ElasticNetMLPClassifier(hidden_layer_sizes=(16,), max_iter=100, random_state=0),
-    ElasticNetMLPClassifier(
-        hidden_layer_sizes=(16,), penalty="l1", alpha=1e-4, dropout=0.1, max_iter=100,
-        learning_rate_init=3e-3, random_state=0,
-    ),
-    ElasticNetMLPClassifier(
-        hidden_layer_sizes=(16, 8), batch_norm=True, early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=20, max_iter=100, learning_rate_init=3e-3,
-        random_state=0,
-    ),
-]
-
 
 @pytest.fixture(autouse=True)
 def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         yield
-
-
-@parametrize_with_checks(CHECK_CONFIGS)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_param_validation():
-    check_param_validation("ElasticNetMLPClassifier", ElasticNetMLPClassifier())
 
 
 # ---------------------------------------------------------------------------
