@@ -32,7 +32,12 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._losses import logistic_loss, logsumexp_row, sigmoid
-from ._penalties import elastic_net_coordinate_value, prox_elastic_net, subdifferential_distance
+from ._penalties import (
+    elastic_net_coordinate_value,
+    prox_elastic_net,
+    subdifferential_distance,
+    subdifferential_distances,
+)
 
 _JIT = dict(cache=True, nogil=True)
 # Reassociation lets LLVM vectorise the dot-product reductions; the result is
@@ -205,16 +210,6 @@ def logit_gradient(Z, Y, sw, multinomial, G):
             G[i, 0] = sw[i] * (sigmoid(Z[i, 0]) - Y[i, 0])
 
 
-def kkt_distances(W, grad, alpha, l1_ratio):
-    """Elementwise :func:`skreg._penalties.subdifferential_distance`, vectorised."""
-    smooth = grad + alpha * (1.0 - l1_ratio) * W
-    return np.where(
-        W != 0.0,
-        np.abs(smooth + alpha * l1_ratio * np.sign(W)),
-        np.maximum(np.abs(smooth) - alpha * l1_ratio, 0.0),
-    )
-
-
 def full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, G, viol):
     """KKT violation of every coordinate (into ``viol``), its maximum, and ``||grad||_inf``.
 
@@ -223,7 +218,7 @@ def full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W
     """
     logit_gradient(Z, Y, sw, multinomial, G)
     grad = transpose_dot(design, X_op, G).T
-    viol[:] = kkt_distances(W, grad, alpha, l1_ratio)
+    viol[:] = subdifferential_distances(W, grad, alpha, l1_ratio)
     kkt = viol.max(initial=0.0)
     if fit_intercept:
         kkt = max(kkt, np.abs(G.sum(axis=0)).max())

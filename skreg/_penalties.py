@@ -78,6 +78,16 @@ def subdifferential_distance(wj, grad_j, alpha, l1_ratio):
     return excess if excess > 0.0 else 0.0
 
 
+def subdifferential_distances(W, grad, alpha, l1_ratio):
+    """:func:`subdifferential_distance` of every entry of ``W`` at once (numpy, vectorised)."""
+    smooth = grad + alpha * (1.0 - l1_ratio) * W
+    return np.where(
+        W != 0.0,
+        np.abs(smooth + alpha * l1_ratio * np.sign(W)),
+        np.maximum(np.abs(smooth) - alpha * l1_ratio, 0.0),
+    )
+
+
 @njit(**_JIT)
 def max_norm_project(W, max_norm):
     """Project every column of ``W`` (one unit's incoming weights) onto the ball of radius ``max_norm``.
