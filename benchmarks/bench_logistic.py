@@ -41,7 +41,6 @@ import contextlib
 import io
 import os
 import platform
-import re
 import shutil
 import sys
 import time

@@ -569,6 +569,45 @@ def solve_working_set(X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, 
     return n_steps, ws_kkt, moved
 
 
+class Certificate:
+    """The full-pass KKT certificate both solvers stop on.
+
+    Owns the gradient buffers of the pass and the absolute target
+    ``tol * alpha_max`` (``alpha_max`` = :func:`max_gradient_at_zero`, read
+    off the first pass when the fit starts from the all-zero model).
+    ``viol`` holds every coordinate's violation after a call.
+    """
+
+    def __init__(self, design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
+                 zero_start, verbose):
+        K, p = Y.shape[1], design.n_features
+        self._args = (design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept)
+        self._G = np.empty((design.n_samples, K))
+        self.viol = np.empty((K, p))
+        self._tol_rel = tol
+        self._scale = None if zero_start else max_gradient_at_zero(
+            design, X_op, Y, sw, multinomial, fit_intercept)
+        self.kkt_tol = tol
+        self.n_passes = 0
+        self._verbose = verbose
+
+    def __call__(self, W, Z, n_iter):
+        """One full pass at ``(W, Z)``; returns the largest KKT violation."""
+        kkt, grad_inf = full_kkt(*self._args, W, Z, self._G, self.viol)
+        if self._scale is None:
+            self._scale = grad_inf
+        self.kkt_tol = self._tol_rel * self._scale if self._scale > 0.0 else self._tol_rel
+        self.n_passes += 1
+        if self._verbose:
+            print(f"skreg: pass {self.n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
+        return kkt
+
+    @property
+    def scale(self):
+        """``alpha_max``, known after the first pass."""
+        return self._scale
+
+
 @njit(**_FAST)
 def weighted_column_moments(X_flat, data, indices, indptr, is_sparse, n, h, s1, s2):
     """``s1[j] = sum_i h_i x_ij`` and ``s2[j] = sum_i h_i x_ij^2`` for every column."""
@@ -617,26 +656,16 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
     K = W.shape[0]
     X_op = design_operator(design)
     Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
-    G = np.empty((n, K))
-    viol = np.empty((K, p))
-    tol_rel = tol
-    scale = None if zero_start else max_gradient_at_zero(design, X_op, Y, sw, multinomial,
-                                                         fit_intercept)
+    certify = Certificate(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, tol,
+                          zero_start, verbose)
     g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
     arrays = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse, n)
     n_iter = 0
-    n_passes = 0
     while True:
-        kkt, grad_inf = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W,
-                                 Z, G, viol)
-        if scale is None:
-            scale = grad_inf
-        tol = tol_rel * scale if scale > 0.0 else tol_rel
-        n_passes += 1
-        if verbose:
-            print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
-        if kkt <= tol or n_iter >= max_iter:
+        kkt = certify(W, Z, n_iter)
+        scale = certify.scale
+        if kkt <= certify.kkt_tol or n_iter >= max_iter:
             break
         n_iter += 1
         progress = False
@@ -687,11 +716,9 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
             # The L2-optimal shift across classes is the mean (see shift_to_penalty_optimum).
             W -= W.mean(axis=0)
         if not progress:
-            kkt, _ = full_kkt(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, W, Z,
-                              G, viol)
-            n_passes += 1
+            kkt = certify(W, Z, n_iter)
             break
-    return SolveInfo(n_iter, kkt, n_passes, tol, 0)
+    return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)
 
 
 #: What :func:`newton_cd_solve` reports.
@@ -759,32 +786,23 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     K, p = W.shape
     X_op = design_operator(design)
     Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
-    G = np.empty((n, K))
-    tol_rel = tol
-    scale = None if zero_start else max_gradient_at_zero(design, X_op, Y, sw, multinomial,
-                                                         fit_intercept)
+    certify = Certificate(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
+                          zero_start, verbose)
+    viol = certify.viol
     g, h, dz = np.empty(n), np.empty(n), np.empty(n)
     dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)
-    viol = np.empty((K, p))
     ws = np.zeros((K, p), dtype=np.int64)
     ws_len = np.zeros(K, dtype=np.int64)
     work = np.zeros(1, dtype=np.int64)
     use_ws = ws_start > 0 and alpha > 0.0 and l1_ratio > 0.0
     ws_size = ws_start if use_ws else p
     n_iter = 0
-    n_passes = 0
     while True:
-        kkt, grad_inf = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio,
-                                 fit_intercept, W, Z, G, viol)
-        if scale is None:
-            scale = grad_inf
-        tol = tol_rel * scale if scale > 0.0 else tol_rel
-        n_passes += 1
-        if verbose:
-            print(f"skreg: pass {n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
+        kkt = certify(W, Z, n_iter)
+        tol = certify.kkt_tol
         if kkt <= tol or n_iter >= max_iter:
             break
-        if use_ws and n_passes == 1:
+        if use_ws and certify.n_passes == 1:
             # Many violators at the start announce a large support: start
             # with a working set of a quarter of them.
             ws_size = max(ws_size, int(np.count_nonzero(viol > 0.0) // (4 * K)))
@@ -806,8 +824,6 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
         if not moved:
             # No step decreased the objective: the certificate is at the
             # limit of floating-point precision. Report it as it is.
-            kkt, _ = full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
-                              W, Z, G, viol)
-            n_passes += 1
+            kkt = certify(W, Z, n_iter)
             break
-    return SolveInfo(n_iter, kkt, n_passes, tol, int(work[0]))
+    return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, int(work[0]))
