@@ -25,6 +25,66 @@ _WS_START = 64
 _CG_MIN_ENTRIES = 1_000_000
 
 
+def _encode_targets(y):
+    """Classes, their indices, the target matrix (y01 or one-hot) and whether it is multinomial."""
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "RegularizedLogisticRegression needs samples of at least 2 classes in the "
+            f"data, but the data contain only one class: {classes[0]!r}."
+        )
+    multinomial = classes.shape[0] > 2
+    if multinomial:
+        Y = np.zeros((y_index.shape[0], classes.shape[0]))
+        Y[np.arange(y_index.shape[0]), y_index] = 1.0
+    else:
+        Y = y_index.astype(np.float64).reshape(-1, 1)
+    return classes, y_index, Y, multinomial
+
+
+def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter,
+           verbose):
+    """Fit in place in ``W``, ``b`` with the right solver; warn when the certificate is missed.
+
+    Newton-CD with working sets whenever there is an L1 part; without one,
+    truncated Newton-CG on large designs (see ``_CG_MIN_ENTRIES``).
+    """
+    smooth = alpha == 0.0 or l1_ratio == 0.0
+    if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
+        info = newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
+                               max_iter, verbose)
+    else:
+        info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
+                               tol, max_iter, _WS_START, verbose)
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        raise ValueError(
+            "The solver produced non-finite coefficients; check the input for extreme "
+            "values or use a larger alpha."
+        )
+    if multinomial:
+        # The softmax is invariant to a shift shared by all classes: centre
+        # it away. Without an L1 part the optimal coefficients are centred
+        # already (alpha > 0) or defined only up to that shift (alpha = 0).
+        b -= b.mean()
+        if smooth:
+            W -= W.mean(axis=0)
+    if info.kkt > info.kkt_tol:
+        reason = (
+            f"after max_iter={max_iter} proximal Newton steps. Increase max_iter"
+            if info.n_iter >= max_iter
+            else f"after {info.n_iter} proximal Newton steps, where no step decreases the "
+            "objective in floating point any more. Use a larger tol"
+        )
+        warnings.warn(
+            f"RegularizedLogisticRegression did not converge at alpha={alpha:.4g}: the KKT "
+            f"violation is {info.kkt:.3g} > tol * alpha_max = {info.kkt_tol:.3g} {reason}, "
+            "or standardize the features.",
+            ConvergenceWarning,
+        )
+    return info
+
+
 class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
     r"""Logistic regression with an L1, L2, elastic-net or no penalty.
 
@@ -202,13 +262,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             order="F",
             accept_large_sparse=True,
         )
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "RegularizedLogisticRegression needs samples of at least 2 classes in the "
-                f"data, but the data contain only one class: {classes[0]!r}."
-            )
+        classes, y_index, Y, multinomial = _encode_targets(y)
         class_weight_per_sample = None
         if self.class_weight is not None:
             class_weight_per_sample = compute_class_weight(
@@ -216,17 +270,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             )[y_index]
         sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample)
 
-        n_classes = classes.shape[0]
-        multinomial = n_classes > 2
-        n_rows = n_classes if multinomial else 1
-        if multinomial:
-            Y = np.zeros((X.shape[0], n_classes))
-            Y[np.arange(X.shape[0]), y_index] = 1.0
-        else:
-            Y = y_index.astype(np.float64).reshape(-1, 1)
-
-        W = np.zeros((n_rows, X.shape[1]))
-        b = np.zeros(n_rows)
+        W = np.zeros((Y.shape[1], X.shape[1]))
+        b = np.zeros(Y.shape[1])
         if (
             self.warm_start
             and hasattr(self, "coef_")
@@ -238,44 +283,11 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
                 b[:] = self.intercept_
 
         alpha, l1_ratio = resolve_penalty(self.penalty, self.alpha, self.l1_ratio)
-        design = to_design(X)
-        smooth = alpha == 0.0 or l1_ratio == 0.0
-        if smooth and X.shape[0] * X.shape[1] >= _CG_MIN_ENTRIES:
-            info = newton_cg_solve(
-                design, Y, sw, multinomial, alpha, bool(self.fit_intercept), W, b,
-                float(self.tol), int(self.max_iter), bool(self.verbose),
-            )
-        else:
-            info = newton_cd_solve(
-                design, Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept),
-                W, b, float(self.tol), int(self.max_iter), _WS_START, bool(self.verbose),
-            )
+        info = _solve(
+            to_design(X), Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept), W, b,
+            float(self.tol), int(self.max_iter), bool(self.verbose),
+        )
         n_iter, kkt = info.n_iter, info.kkt
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise ValueError(
-                "The solver produced non-finite coefficients; check the input for extreme "
-                "values or use a larger alpha."
-            )
-        if multinomial:
-            # The softmax is invariant to a shift shared by all classes: centre
-            # it away. Without an L1 part the optimal coefficients are centred
-            # already (alpha > 0) or defined only up to that shift (alpha = 0).
-            b -= b.mean()
-            if alpha == 0.0 or l1_ratio == 0.0:
-                W -= W.mean(axis=0)
-        if kkt > info.kkt_tol:
-            reason = (
-                f"after max_iter={self.max_iter} proximal Newton steps. Increase max_iter"
-                if n_iter >= self.max_iter
-                else f"after {n_iter} proximal Newton steps, where no step decreases the "
-                "objective in floating point any more. Use a larger tol"
-            )
-            warnings.warn(
-                f"RegularizedLogisticRegression did not converge: the KKT violation is "
-                f"{kkt:.3g} > tol * alpha_max = {info.kkt_tol:.3g} {reason}, or standardize the "
-                "features.",
-                ConvergenceWarning,
-            )
         self.classes_ = classes
         self.coef_ = W
         self.intercept_ = b
