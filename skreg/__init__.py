@@ -10,10 +10,15 @@ ElasticNetMLPClassifier
     Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
     input noise.
+
+Functions
+---------
+regularization_path
+    Warm-started solutions along a geometric grid of alpha from alpha_max.
 """
 
-from .linear_model import RegularizedLogisticRegression
+from .linear_model import RegularizedLogisticRegression, regularization_path
 from .neural_network import ElasticNetMLPClassifier
 
-__all__ = ["RegularizedLogisticRegression", "ElasticNetMLPClassifier"]
+__all__ = ["RegularizedLogisticRegression", "ElasticNetMLPClassifier", "regularization_path"]
 __version__ = "0.1.0"

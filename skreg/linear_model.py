@@ -11,9 +11,14 @@ from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
-from ._cd import newton_cd_solve, newton_cg_solve
+from ._cd import design_operator, max_gradient_at_zero, newton_cd_solve, newton_cg_solve
 from ._validation import FLOAT_DTYPES, normalized_sample_weight, resolve_penalty, to_design
 
 #: First working-set size of the L1 / elastic-net solver (it grows 4x each outer pass).
@@ -83,6 +88,94 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
             ConvergenceWarning,
         )
     return info
+
+
+def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alphas=100,
+                        eps=1e-3, fit_intercept=True, sample_weight=None, tol=1e-4,
+                        max_iter=100):
+    """Solutions of :class:`RegularizedLogisticRegression` along a grid of ``alpha``.
+
+    The grid runs from ``alpha_max``, the smallest ``alpha`` whose solution is
+    all zeros (computed exactly: ``||grad loss(W=0)||_inf / l1_ratio`` with
+    the intercepts at their optimum), down to ``eps * alpha_max``,
+    geometrically. Each point starts from the previous solution (warm start)
+    and the solver's working sets keep its cost close to that of its active
+    set. Every point is certified like a single fit (KKT violation at most
+    ``tol * alpha_max``); a point that is not gets a ConvergenceWarning.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Class labels.
+    penalty : {"l1", "elasticnet", "l2"}, default="l1"
+        The penalty. For "l2" the grid uses the L1 ``alpha_max`` as its scale.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing, used with ``penalty="elasticnet"`` (must be > 0
+        when ``alphas`` is None).
+    alphas : array-like, default=None
+        The grid, in any order (it is solved and returned in decreasing
+        order). Default: ``n_alphas`` values from ``alpha_max`` down.
+    n_alphas : int, default=100
+        Grid size when ``alphas`` is None.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` when ``alphas`` is None.
+    fit_intercept : bool, default=True
+        Fit unpenalized intercepts.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+    tol : float, default=1e-4
+        Relative KKT certificate of every point (see the estimator's ``tol``).
+    max_iter : int, default=100
+        Proximal Newton steps allowed per point.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coefs : ndarray of shape (n_alphas, n_rows, n_features)
+        Coefficients at each alpha; ``n_rows`` is 1 for two classes, else
+        the number of classes (rows in ``np.unique(y)`` order).
+    intercepts : ndarray of shape (n_alphas, n_rows)
+        Intercepts at each alpha.
+    n_iter : ndarray of shape (n_alphas,)
+        Proximal Newton steps taken at each alpha.
+    """
+    if penalty not in ("l1", "elasticnet", "l2"):
+        raise ValueError(f"penalty must be 'l1', 'elasticnet' or 'l2', got {penalty!r}.")
+    if not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
+    X = check_array(X, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
+                    accept_large_sparse=True)
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(X, y)
+    _, _, Y, multinomial = _encode_targets(y)
+    sw = normalized_sample_weight(sample_weight, X)
+    design = to_design(X)
+    if alphas is None:
+        rho = 1.0 if penalty != "elasticnet" else l1_ratio
+        if rho <= 0.0:
+            raise ValueError("alphas must be given for an elastic net with l1_ratio=0.")
+        alpha_max = max_gradient_at_zero(design, design_operator(design), Y, sw, multinomial,
+                                         fit_intercept) / rho
+        alphas = alpha_max * np.geomspace(1.0, eps, n_alphas)
+    else:
+        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+    n_rows = Y.shape[1]
+    coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1]))
+    intercepts = np.zeros((alphas.shape[0], n_rows))
+    n_iter = np.zeros(alphas.shape[0], dtype=np.int64)
+    W = np.zeros((n_rows, X.shape[1]))
+    b = np.zeros(n_rows)
+    for i, alpha in enumerate(alphas):
+        a, rho = resolve_penalty(penalty, alpha, l1_ratio)
+        info = _solve(design, Y, sw, multinomial, a, rho, fit_intercept, W, b, tol, max_iter,
+                      False)
+        coefs[i], intercepts[i], n_iter[i] = W, b, info.n_iter
+    return alphas, coefs, intercepts, n_iter
 
 
 class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):

@@ -319,3 +319,77 @@ def test_newton_cg_path_is_optimal(monkeypatch, penalty, n_classes, sparse, dtyp
     cd = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
     cd.fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(est.coef_, cd.coef_, rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------
+# regularization_path
+# ---------------------------------------------------------------------------
+
+
+def _as_estimator(penalty, alpha, l1_ratio, classes, coef, intercept, fit_intercept=True):
+    est = RegularizedLogisticRegression(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+                                        fit_intercept=fit_intercept)
+    est.classes_, est.coef_, est.intercept_ = classes, coef, intercept
+    return est
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
+def test_path_starts_at_exact_alpha_max_and_every_point_is_optimal(
+    n_classes, fit_intercept, penalty, l1_ratio
+):
+    from skreg import regularization_path
+
+    X, y = _problem(n_classes, seed=20 + n_classes)
+    sw = np.random.RandomState(3).uniform(0.5, 2.0, size=y.shape[0])
+    alphas, coefs, intercepts, n_iter = regularization_path(
+        X, y, penalty=penalty, l1_ratio=l1_ratio, n_alphas=12, eps=1e-2,
+        fit_intercept=fit_intercept, sample_weight=sw, tol=1e-9, max_iter=500,
+    )
+    classes = np.unique(y)
+    assert np.all(np.diff(alphas) < 0)
+    assert coefs.shape == (12, 1 if n_classes == 2 else n_classes, X.shape[1])
+    # alpha_max is exact: all zero at it, not all zero just below it.
+    assert np.all(coefs[0] == 0.0)
+    below = RegularizedLogisticRegression(
+        penalty=penalty, alpha=alphas[0] * (1 - 1e-3), l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept, tol=1e-10, max_iter=500,
+    ).fit(X, y, sample_weight=sw)
+    assert np.any(below.coef_ != 0.0)
+    # Every point satisfies the KKT conditions, computed independently.
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts):
+        est = _as_estimator(penalty, alpha, l1_ratio, classes, coef, intercept, fit_intercept)
+        assert kkt_violation(est, X, y, sw) <= 1e-8
+    # Along the path, each point's objective is no higher than any other point's coefficients.
+    for i, alpha in enumerate(alphas):
+        values = [
+            objective(_as_estimator(penalty, alpha, l1_ratio, classes, c, b), X, y, sw)
+            for c, b in zip(coefs, intercepts)
+        ]
+        assert values[i] <= min(values) + 1e-10
+
+
+def test_path_point_equals_single_fit():
+    from skreg import regularization_path
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    alphas, coefs, intercepts, _ = regularization_path(X, y, n_alphas=20, tol=1e-9)
+    single = RegularizedLogisticRegression(penalty="l1", alpha=alphas[12], tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(coefs[12], single.coef_, atol=1e-6)
+    np.testing.assert_allclose(intercepts[12], single.intercept_, atol=1e-6)
+    nnz = [np.count_nonzero(c) for c in coefs]
+    assert nnz[0] == 0 and nnz[-1] > nnz[5]
+
+
+def test_path_rejects_bad_arguments():
+    from skreg import regularization_path
+
+    X, y = _problem(2)
+    with pytest.raises(ValueError, match="penalty"):
+        regularization_path(X, y, penalty="l0")
+    with pytest.raises(ValueError, match="alphas"):
+        regularization_path(X, y, alphas=[0.1, -1.0])
+    with pytest.raises(ValueError, match="l1_ratio"):
+        regularization_path(X, y, penalty="elasticnet", l1_ratio=1.5)
