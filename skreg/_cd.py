@@ -1,28 +1,35 @@
-"""Coordinate-descent kernels for penalized logistic regression (numba).
+"""Solvers for penalized logistic regression: numba kernels driven by short Python loops.
 
-The solver is a proximal Newton method with working sets (the glmnet /
-newGLMNET scheme, with celer-style growing working sets):
+The L1 / elastic-net solver is a proximal Newton method with working sets
+(the glmnet / newGLMNET scheme, with celer-style growing working sets):
 
-* **Outer loop** -- one pass over every column computes the gradient of the
-  loss and the KKT violation of each coordinate
-  (:func:`skreg._penalties.subdifferential_distance`). The largest violation
-  is the certificate: the fit stops when it is ``<= tol``. Otherwise a
-  working set is chosen: the current support plus the worst violators.
-* **Inner loop** -- proximal Newton on the working set only: a quadratic
-  model of the loss around the current logits (weights ``h_i = s_i p_i (1 - p_i)``)
-  is minimised by cyclic coordinate descent with the elastic-net prox, the
-  intercept takes an exact Newton step on the same model (no worst-case
-  ``1/4`` constant, so it does not stall under class imbalance), and a
-  backtracking line search on the true objective accepts the step.
+* **Outer loop** (:func:`newton_cd_solve`) -- one product ``X^T G`` (BLAS or
+  scipy, :class:`Certificate`) gives the gradient of the loss and the KKT
+  violation of each coordinate (:func:`skreg._penalties.subdifferential_distance`).
+  The largest violation is the certificate: the fit stops when it is
+  ``<= tol * alpha_max``. Otherwise a working set is chosen: the current
+  support plus the worst violators, growing 4x per pass.
+* **Inner loop** (:func:`solve_working_set`) -- proximal Newton on the
+  working set only: a quadratic model of the loss around the current logits
+  (weights ``h_i = s_i p_i (1 - p_i)``) is minimised by cyclic coordinate
+  descent with the elastic-net prox (:func:`cd_quadratic_model`); the
+  intercept is eliminated from the model exactly (no worst-case ``1/4``
+  constant, so it does not stall under class imbalance), and a backtracking
+  line search on the true objective accepts the step.
 * **Multinomial** -- the glmnet partial-Newton scheme: each inner iteration
-  takes one such step per class, holding the other classes fixed.
+  takes one such step per class, holding the other classes fixed, then moves
+  every feature to its penalty-optimal shift across classes.
+
+Without an L1 part, large designs go to truncated Newton-CG
+(:func:`newton_cg_solve`) with the same certificate and line search.
 
 Dense and sparse design matrices share every kernel: the column primitives
-(:func:`col_dot`, :func:`col_axpy`, :func:`col_axpy_weighted`) branch once per
-column on ``is_sparse`` and the rest of the solver never sees the layout.
-Dense X is read as a flat Fortran-ordered vector, sparse X as CSC arrays
-(see :class:`skreg._validation.Design`). Float32 X is read as float32;
-every accumulation is float64.
+(:func:`col_dot`, :func:`col_axpy`, :func:`col_axpy_weighted`,
+:func:`col_weighted_moments`) branch once per column on ``is_sparse`` and the
+rest of the solver never sees the layout. Dense X is read as a flat
+Fortran-ordered vector, sparse X as CSC arrays (see
+:class:`skreg._validation.Design`). Float32 X is read as float32; every
+accumulation is float64.
 """
 
 from collections import namedtuple
