@@ -834,3 +834,116 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
             kkt = certify(W, Z, n_iter)
             break
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, int(work[0]))
+
+
+# ---------------------------------------------------------------------------
+# L0: coordinate descent with exact 1-D minimisation and a hard keep/drop test.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def coordinate_derivatives(Z, Y, sw, k, multinomial, x, s):
+    """First and second derivative in ``s`` of the loss at logits ``Z[:, k] + s x``."""
+    d1 = 0.0
+    d2 = 0.0
+    for i in range(Z.shape[0]):
+        if sw[i] == 0.0 or x[i] == 0.0:
+            continue
+        zk = Z[i, k] + s * x[i]
+        if multinomial:
+            zmax = zk
+            for l in range(Z.shape[1]):
+                if l != k and Z[i, l] > zmax:
+                    zmax = Z[i, l]
+            acc = np.exp(zk - zmax)
+            for l in range(Z.shape[1]):
+                if l != k:
+                    acc += np.exp(Z[i, l] - zmax)
+            p = np.exp(zk - zmax) / acc
+        else:
+            p = sigmoid(zk)
+        d1 += sw[i] * x[i] * (p - Y[i, k])
+        d2 += sw[i] * x[i] * x[i] * p * (1.0 - p)
+    return d1, d2
+
+
+@njit(**_JIT)
+def minimise_along(Z, Y, sw, k, multinomial, x, tol):
+    """``argmin_s loss(Z[:, k] + s x)`` by damped 1-D Newton; returns ``(s, loss)``."""
+    s = 0.0
+    f = loss_along(Z, Y, sw, k, multinomial, x, 0.0)
+    for _ in range(100):
+        d1, d2 = coordinate_derivatives(Z, Y, sw, k, multinomial, x, s)
+        if abs(d1) <= tol:
+            break
+        step = -d1 / max(d2, 1e-12)
+        accepted = False
+        for _ in range(60):
+            f_new = loss_along(Z, Y, sw, k, multinomial, x, s + step)
+            if f_new <= f + 1e-4 * step * d1:
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted:
+            break
+        s += step
+        f = f_new
+    return s, f
+
+
+def l0_coordinate_descent(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
+                          max_iter):
+    """Coordinate descent for ``loss + alpha * ||W||_0`` in place in ``W``, ``b``.
+
+    Each coordinate is set to the exact minimiser of the loss along it,
+    then kept only if that lowers the loss by more than ``alpha`` against
+    the coordinate at zero (the hard-thresholding decision of L0Learn,
+    Hazimeh & Mazumder 2020, with the exact loss instead of a quadratic
+    bound). Intercepts take their exact 1-D minimum. Epochs repeat until
+    one changes no support and moves no coordinate by more than ``tol``
+    (relative), so the result is coordinate-wise optimal: no single
+    coordinate change lowers the objective. Each coordinate costs a few
+    passes over its column; meant for moderate numbers of features.
+
+    Returns the number of epochs.
+    """
+    n, p = design.n_samples, design.n_features
+    K = W.shape[0]
+    X_op = design_operator(design)
+    Z = linear_predictor(X_op, W, b)
+    ones = np.ones(n)
+    column = np.empty(n)
+    grad_tol = 1e-10
+    for epoch in range(1, max_iter + 1):
+        support_changed = False
+        max_move = 0.0
+        for k in range(K):
+            for j in range(p):
+                if design.is_sparse:
+                    column[:] = 0.0
+                    lo, hi = design.indptr[j], design.indptr[j + 1]
+                    column[design.indices[lo:hi]] = design.data[lo:hi]
+                else:
+                    column[:] = design.X_flat[j * n:(j + 1) * n]
+                if not column.any():
+                    continue
+                w = W[k, j]
+                # Logits with the coordinate removed, then its best value.
+                if w != 0.0:
+                    Z[:, k] -= w * column
+                loss_zero = loss_along(Z, Y, sw, k, multinomial, column, 0.0)
+                s, loss_best = minimise_along(Z, Y, sw, k, multinomial, column, grad_tol)
+                new = s if loss_best + alpha < loss_zero else 0.0
+                if (new != 0.0) != (w != 0.0):
+                    support_changed = True
+                max_move = max(max_move, abs(new - w) / max(1.0, abs(new)))
+                W[k, j] = new
+                if new != 0.0:
+                    Z[:, k] += new * column
+            if fit_intercept:
+                s, _ = minimise_along(Z, Y, sw, k, multinomial, ones, grad_tol)
+                b[k] += s
+                Z[:, k] += s
+        if not support_changed and max_move <= tol:
+            return epoch
+    return max_iter

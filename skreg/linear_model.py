@@ -18,7 +18,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._cd import design_operator, max_gradient_at_zero, newton_cd_solve, newton_cg_solve
+from ._cd import (
+    design_operator,
+    l0_coordinate_descent,
+    max_gradient_at_zero,
+    newton_cd_solve,
+    newton_cg_solve,
+)
 from ._validation import FLOAT_DTYPES, normalized_sample_weight, resolve_penalty, to_design
 
 #: First working-set size of the L1 / elastic-net solver (it grows 4x each outer pass).
@@ -197,6 +203,13 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
       with :math:`\rho` = ``l1_ratio``;
     - ``penalty="l1"``: :math:`R(W) = \|W\|_1`;
     - ``penalty="l2"``: :math:`R(W) = \frac12 \|W\|_2^2`;
+    - ``penalty="l0"``: :math:`R(W) = \|W\|_0`, the number of non-zero
+      coefficients (best-subset style). Solved by coordinate descent that sets
+      each coordinate to its exact 1-D loss minimiser and keeps it only if
+      that lowers the loss by more than ``alpha``, started from the L1
+      solution at the same ``alpha``; the result is coordinate-wise optimal.
+      No ridge term is added (``l1_ratio`` is not used), ``max_iter`` counts
+      epochs, and ``kkt_violation_`` is NaN (no convex certificate exists).
     - ``penalty=None``: :math:`R = 0`.
 
     ``s_i`` is ``sample_weight`` times the ``class_weight`` of sample i, so
@@ -209,8 +222,9 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
-        The penalty ``R``. "l1" and "elasticnet" give exact zeros in ``coef_``.
+    penalty : {"l2", "l1", "elasticnet", "l0"} or None, default="l2"
+        The penalty ``R``. "l1", "elasticnet" and "l0" give exact zeros in
+        ``coef_``.
     alpha : float, default=1e-4
         Regularization strength (lambda), ``>= 0``. ``alpha=0`` is no penalty.
     l1_ratio : float, default=0.15
@@ -288,7 +302,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "penalty": [StrOptions({"l1", "l2", "elasticnet"}), None],
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "l0"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
@@ -376,11 +390,29 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
                 b[:] = self.intercept_
 
         alpha, l1_ratio = resolve_penalty(self.penalty, self.alpha, self.l1_ratio)
-        info = _solve(
-            to_design(X), Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept), W, b,
-            float(self.tol), int(self.max_iter), bool(self.verbose),
-        )
-        n_iter, kkt = info.n_iter, info.kkt
+        design = to_design(X)
+        if self.penalty == "l0" and alpha > 0.0:
+            # Start from the L1 solution at the same alpha (L0Learn's warm start).
+            _solve(design, Y, sw, multinomial, alpha, 1.0, bool(self.fit_intercept), W, b,
+                   float(self.tol), int(self.max_iter), False)
+            n_iter = l0_coordinate_descent(design, Y, sw, multinomial, alpha,
+                                           bool(self.fit_intercept), W, b, float(self.tol),
+                                           int(self.max_iter))
+            if multinomial:
+                b -= b.mean()
+            if n_iter >= self.max_iter:
+                warnings.warn(
+                    f"RegularizedLogisticRegression (l0) did not converge: the support still "
+                    f"changed after max_iter={self.max_iter} coordinate-descent epochs.",
+                    ConvergenceWarning,
+                )
+            kkt = np.nan
+        else:
+            info = _solve(
+                design, Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept), W, b,
+                float(self.tol), int(self.max_iter), bool(self.verbose),
+            )
+            n_iter, kkt = info.n_iter, info.kkt
         self.classes_ = classes
         self.coef_ = W
         self.intercept_ = b

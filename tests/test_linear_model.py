@@ -393,3 +393,74 @@ def test_path_rejects_bad_arguments():
         regularization_path(X, y, alphas=[0.1, -1.0])
     with pytest.raises(ValueError, match="l1_ratio"):
         regularization_path(X, y, penalty="elasticnet", l1_ratio=1.5)
+
+
+# ---------------------------------------------------------------------------
+# L0
+# ---------------------------------------------------------------------------
+
+
+def _l0_objective(est, X, y, coef, intercept, alpha):
+    loss, _, _ = _loss_and_grad(X, y, est.classes_, coef, intercept, None)
+    return loss + alpha * np.count_nonzero(coef)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_l0_solution_is_coordinatewise_optimal(n_classes, sparse):
+    from scipy.optimize import minimize_scalar
+
+    X, y = _problem(n_classes, seed=30 + n_classes, n_samples=200, n_features=8)
+    if sparse:
+        X = sp.csc_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.6))
+    alpha = 0.01
+    est = RegularizedLogisticRegression(penalty="l0", alpha=alpha, tol=1e-10,
+                                        max_iter=500).fit(X, y)
+    assert np.any(est.coef_ == 0.0) and np.any(est.coef_ != 0.0)
+    F = _l0_objective(est, X, y, est.coef_, est.intercept_, alpha)
+    for k in range(est.coef_.shape[0]):
+        for j in range(est.coef_.shape[1]):
+            def F_along(t, k=k, j=j):
+                coef = est.coef_.copy()
+                coef[k, j] = t
+                return _l0_objective(est, X, y, coef, est.intercept_, alpha)
+
+            # No single-coordinate change lowers the objective: not zero, not the
+            # loss's own 1-D optimum, not a small move either way.
+            best = minimize_scalar(
+                lambda t: F_along(t) - alpha * (t == 0.0), bracket=(-1.0, 1.0), tol=1e-12
+            ).x
+            w = est.coef_[k, j]
+            for t in (0.0, best, w + 1e-3, w - 1e-3):
+                assert F <= F_along(t) + 1e-9
+
+
+def test_l0_recovers_support_at_least_as_well_as_l1_with_lower_loss():
+    from skreg import regularization_path
+
+    wins_l0, wins_l1 = 0, 0
+    for seed in range(6):
+        rng = np.random.RandomState(seed)
+        n, p, k = 400, 20, 4
+        cov = 0.5 ** np.abs(np.subtract.outer(np.arange(p), np.arange(p)))  # correlated features
+        X = rng.multivariate_normal(np.zeros(p), cov, size=n)
+        true = np.zeros(p)
+        support = rng.choice(p, k, replace=False)
+        true[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
+        y = (rng.rand(n) < expit(X @ true)).astype(int)
+        l0 = RegularizedLogisticRegression(penalty="l0", alpha=0.01, tol=1e-8).fit(X, y)
+        size = np.count_nonzero(l0.coef_)
+        _, coefs, intercepts, _ = regularization_path(X, y, n_alphas=200, eps=1e-3, tol=1e-8)
+        same = [i for i, c in enumerate(coefs) if np.count_nonzero(c) == size]
+        if not same:
+            continue
+        i = same[0]
+        l1 = _as_estimator("l1", 0.0, 1.0, l0.classes_, coefs[i], intercepts[i])
+        loss_l0, _, _ = _loss_and_grad(X, y, l0.classes_, l0.coef_, l0.intercept_, None)
+        loss_l1, _, _ = _loss_and_grad(X, y, l1.classes_, l1.coef_, l1.intercept_, None)
+        assert loss_l0 <= loss_l1 + 1e-12
+        truth = set(support)
+        wins_l0 += set(np.flatnonzero(l0.coef_[0])) == truth
+        wins_l1 += set(np.flatnonzero(coefs[i][0])) == truth
+    assert wins_l0 >= wins_l1
+    assert wins_l0 >= 3
