@@ -868,18 +868,21 @@ def coordinate_derivatives(Z, Y, sw, k, multinomial, x, s):
 
 
 @njit(**_JIT)
-def minimise_along(Z, Y, sw, k, multinomial, x, tol):
-    """``argmin_s loss(Z[:, k] + s x)`` by damped 1-D Newton; returns ``(s, loss)``."""
+def minimise_along(Z, Y, sw, k, multinomial, x, ridge, tol):
+    """``argmin_s loss(Z[:, k] + s x) + ridge/2 s^2`` by damped 1-D Newton; returns ``(s, value)``."""
     s = 0.0
     f = loss_along(Z, Y, sw, k, multinomial, x, 0.0)
     for _ in range(100):
         d1, d2 = coordinate_derivatives(Z, Y, sw, k, multinomial, x, s)
+        d1 += ridge * s
+        d2 += ridge
         if abs(d1) <= tol:
             break
         step = -d1 / max(d2, 1e-12)
         accepted = False
         for _ in range(60):
-            f_new = loss_along(Z, Y, sw, k, multinomial, x, s + step)
+            t = s + step
+            f_new = loss_along(Z, Y, sw, k, multinomial, x, t) + 0.5 * ridge * t * t
             if f_new <= f + 1e-4 * step * d1:
                 accepted = True
                 break
@@ -891,13 +894,13 @@ def minimise_along(Z, Y, sw, k, multinomial, x, tol):
     return s, f
 
 
-def l0_coordinate_descent(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
-                          max_iter):
-    """Coordinate descent for ``loss + alpha * ||W||_0`` in place in ``W``, ``b``.
+def l0_coordinate_descent(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
+                          tol, max_iter):
+    """Coordinate descent for ``loss + alpha * (l1_ratio ||W||_0 + (1 - l1_ratio)/2 ||W||^2)``.
 
-    Each coordinate is set to the exact minimiser of the loss along it,
-    then kept only if that lowers the loss by more than ``alpha`` against
-    the coordinate at zero (the hard-thresholding decision of L0Learn,
+    In place in ``W``, ``b``. Each coordinate is set to the exact minimiser
+    of the loss plus its ridge term along it, then kept only if that lowers
+    them by more than ``alpha * l1_ratio`` against the coordinate at zero (the hard-thresholding decision of L0Learn,
     Hazimeh & Mazumder 2020, with the exact loss instead of a quadratic
     bound). Intercepts take their exact 1-D minimum. Epochs repeat until
     one changes no support and moves no coordinate by more than ``tol``
@@ -914,6 +917,8 @@ def l0_coordinate_descent(design, Y, sw, multinomial, alpha, fit_intercept, W, b
     ones = np.ones(n)
     column = np.empty(n)
     grad_tol = 1e-10
+    cost = alpha * l1_ratio  # per non-zero coefficient
+    ridge = alpha * (1.0 - l1_ratio)
     for epoch in range(1, max_iter + 1):
         support_changed = False
         max_move = 0.0
@@ -932,8 +937,8 @@ def l0_coordinate_descent(design, Y, sw, multinomial, alpha, fit_intercept, W, b
                 if w != 0.0:
                     Z[:, k] -= w * column
                 loss_zero = loss_along(Z, Y, sw, k, multinomial, column, 0.0)
-                s, loss_best = minimise_along(Z, Y, sw, k, multinomial, column, grad_tol)
-                new = s if loss_best + alpha < loss_zero else 0.0
+                s, loss_best = minimise_along(Z, Y, sw, k, multinomial, column, ridge, grad_tol)
+                new = s if loss_best + cost < loss_zero else 0.0
                 if (new != 0.0) != (w != 0.0):
                     support_changed = True
                 max_move = max(max_move, abs(new - w) / max(1.0, abs(new)))
@@ -941,7 +946,7 @@ def l0_coordinate_descent(design, Y, sw, multinomial, alpha, fit_intercept, W, b
                 if new != 0.0:
                     Z[:, k] += new * column
             if fit_intercept:
-                s, _ = minimise_along(Z, Y, sw, k, multinomial, ones, grad_tol)
+                s, _ = minimise_along(Z, Y, sw, k, multinomial, ones, 0.0, grad_tol)
                 b[k] += s
                 Z[:, k] += s
         if not support_changed and max_move <= tol:

@@ -203,13 +203,15 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
       with :math:`\rho` = ``l1_ratio``;
     - ``penalty="l1"``: :math:`R(W) = \|W\|_1`;
     - ``penalty="l2"``: :math:`R(W) = \frac12 \|W\|_2^2`;
-    - ``penalty="l0"``: :math:`R(W) = \|W\|_0`, the number of non-zero
-      coefficients (best-subset style). Solved by coordinate descent that sets
-      each coordinate to its exact 1-D loss minimiser and keeps it only if
-      that lowers the loss by more than ``alpha``, started from the L1
+    - ``penalty="l0"``: :math:`R(W) = \rho \|W\|_0 + \frac{1-\rho}{2}\|W\|_2^2`,
+      the number of non-zero coefficients (best-subset style) plus a ridge
+      term (L0L2, as in L0Learn); ``l1_ratio=1`` is pure L0, which has no
+      finite solution on separable data. Solved by coordinate descent that
+      sets each coordinate to its exact 1-D minimiser and keeps it only if
+      that beats zero by more than ``alpha * l1_ratio``, started from the L1
       solution at the same ``alpha``; the result is coordinate-wise optimal.
-      No ridge term is added (``l1_ratio`` is not used), ``max_iter`` counts
-      epochs, and ``kkt_violation_`` is NaN (no convex certificate exists).
+      ``max_iter`` counts epochs, and ``kkt_violation_`` is NaN (no convex
+      certificate exists).
     - ``penalty=None``: :math:`R = 0`.
 
     ``s_i`` is ``sample_weight`` times the ``class_weight`` of sample i, so
@@ -228,8 +230,9 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
     alpha : float, default=1e-4
         Regularization strength (lambda), ``>= 0``. ``alpha=0`` is no penalty.
     l1_ratio : float, default=0.15
-        Elastic-net mixing in ``[0, 1]``: 1 is L1, 0 is L2. Used only when
-        ``penalty="elasticnet"``.
+        Mixing in ``[0, 1]`` of the sparse part and the ridge part: for
+        ``penalty="elasticnet"`` 1 is L1 and 0 is L2; for ``penalty="l0"`` 1 is
+        pure L0. Not used by the other penalties.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalized) intercept per coefficient row.
     tol : float, default=1e-4
@@ -395,7 +398,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             # Start from the L1 solution at the same alpha (L0Learn's warm start).
             _solve(design, Y, sw, multinomial, alpha, 1.0, bool(self.fit_intercept), W, b,
                    float(self.tol), int(self.max_iter), False)
-            n_iter = l0_coordinate_descent(design, Y, sw, multinomial, alpha,
+            n_iter = l0_coordinate_descent(design, Y, sw, multinomial, alpha, l1_ratio,
                                            bool(self.fit_intercept), W, b, float(self.tol),
                                            int(self.max_iter))
             if multinomial:

@@ -400,35 +400,37 @@ def test_path_rejects_bad_arguments():
 # ---------------------------------------------------------------------------
 
 
-def _l0_objective(est, X, y, coef, intercept, alpha):
+def _l0_objective(est, X, y, coef, intercept, alpha, l1_ratio):
     loss, _, _ = _loss_and_grad(X, y, est.classes_, coef, intercept, None)
-    return loss + alpha * np.count_nonzero(coef)
+    return loss + alpha * (l1_ratio * np.count_nonzero(coef) + 0.5 * (1 - l1_ratio) * np.sum(coef**2))
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_l0_solution_is_coordinatewise_optimal(n_classes, sparse):
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_l0_solution_is_coordinatewise_optimal(n_classes, sparse, l1_ratio):
     from scipy.optimize import minimize_scalar
 
     X, y = _problem(n_classes, seed=30 + n_classes, n_samples=200, n_features=8)
     if sparse:
         X = sp.csc_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.6))
     alpha = 0.01
-    est = RegularizedLogisticRegression(penalty="l0", alpha=alpha, tol=1e-10,
+    est = RegularizedLogisticRegression(penalty="l0", alpha=alpha, l1_ratio=l1_ratio, tol=1e-10,
                                         max_iter=500).fit(X, y)
     assert np.any(est.coef_ == 0.0) and np.any(est.coef_ != 0.0)
-    F = _l0_objective(est, X, y, est.coef_, est.intercept_, alpha)
+    F = _l0_objective(est, X, y, est.coef_, est.intercept_, alpha, l1_ratio)
     for k in range(est.coef_.shape[0]):
         for j in range(est.coef_.shape[1]):
             def F_along(t, k=k, j=j):
                 coef = est.coef_.copy()
                 coef[k, j] = t
-                return _l0_objective(est, X, y, coef, est.intercept_, alpha)
+                return _l0_objective(est, X, y, coef, est.intercept_, alpha, l1_ratio)
 
             # No single-coordinate change lowers the objective: not zero, not the
             # loss's own 1-D optimum, not a small move either way.
             best = minimize_scalar(
-                lambda t: F_along(t) - alpha * (t == 0.0), bracket=(-1.0, 1.0), tol=1e-12
+                lambda t: F_along(t) - alpha * l1_ratio * (t == 0.0), bracket=(-1.0, 1.0),
+                tol=1e-12,
             ).x
             w = est.coef_[k, j]
             for t in (0.0, best, w + 1e-3, w - 1e-3):
@@ -448,7 +450,8 @@ def test_l0_recovers_support_at_least_as_well_as_l1_with_lower_loss():
         support = rng.choice(p, k, replace=False)
         true[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
         y = (rng.rand(n) < expit(X @ true)).astype(int)
-        l0 = RegularizedLogisticRegression(penalty="l0", alpha=0.01, tol=1e-8).fit(X, y)
+        l0 = RegularizedLogisticRegression(penalty="l0", alpha=0.01, l1_ratio=1.0,
+                                           tol=1e-8).fit(X, y)
         size = np.count_nonzero(l0.coef_)
         _, coefs, intercepts, _ = regularization_path(X, y, n_alphas=200, eps=1e-3, tol=1e-8)
         same = [i for i, c in enumerate(coefs) if np.count_nonzero(c) == size]
