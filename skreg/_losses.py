@@ -47,31 +47,3 @@ def logsumexp_row(Z, i):
     for k in range(K):
         acc += np.exp(Z[i, k] - zmax)
     return zmax + np.log(acc)
-
-
-@njit(**_JIT)
-def multinomial_loss(Z, Y, weights):
-    """Weighted multinomial loss ``sum_i weights_i (logsumexp(Z_i) - Z_i . Y_i)``.
-
-    ``Y`` is the one-hot label matrix, same shape as ``Z``.
-    """
-    n, K = Z.shape
-    total = 0.0
-    for i in range(n):
-        if weights[i] == 0.0:
-            continue
-        dot = 0.0
-        for k in range(K):
-            dot += Z[i, k] * Y[i, k]
-        total += weights[i] * (logsumexp_row(Z, i) - dot)
-    return total
-
-
-@njit(**_JIT)
-def softmax_inplace(Z):
-    """Replace each row of logits ``Z`` by its softmax probabilities (stable)."""
-    n, K = Z.shape
-    for i in range(n):
-        lse = logsumexp_row(Z, i)
-        for k in range(K):
-            Z[i, k] = np.exp(Z[i, k] - lse)

@@ -48,17 +48,6 @@ def prox_elastic_net(x, step, alpha, l1_ratio):
 
 
 @njit(**_JIT)
-def elastic_net_value(w, alpha, l1_ratio):
-    """``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2 * ||w||^2)`` over every entry of ``w``."""
-    l1 = 0.0
-    l2 = 0.0
-    for v in w.ravel():
-        l1 += abs(v)
-        l2 += v * v
-    return alpha * (l1_ratio * l1 + 0.5 * (1.0 - l1_ratio) * l2)
-
-
-@njit(**_JIT)
 def elastic_net_coordinate_value(wj, alpha, l1_ratio):
     """Elastic-net penalty of a single coordinate."""
     return alpha * (l1_ratio * abs(wj) + 0.5 * (1.0 - l1_ratio) * wj * wj)
