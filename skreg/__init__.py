@@ -15,10 +15,19 @@ Functions
 ---------
 regularization_path
     Warm-started solutions along a geometric grid of alpha from alpha_max.
+
+Submodules
+----------
+datasets
+    Bundled real data sets (``load_leukemia``).
+plotting
+    Displays: ``RegularizationPathDisplay``, ``MLPSparsityDisplay``
+    (matplotlib optional: ``pip install "skreg[plot]"``).
 """
 
 from .linear_model import RegularizedLogisticRegression, regularization_path
 from .neural_network import ElasticNetMLPClassifier
+from . import datasets, plotting  # light: plotting imports matplotlib lazily
 
 __all__ = ["RegularizedLogisticRegression", "ElasticNetMLPClassifier", "regularization_path"]
 __version__ = "0.1.0"
