@@ -1,7 +1,8 @@
 """Multi-layer perceptron classifier with elastic-net penalties and the classic regularizers."""
 
+import threading
 import warnings
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +33,32 @@ _PREDICT_CHUNK = 512
 #: bare products), and idle BLAS workers that busy-wait steal cycles from the fused
 #: elementwise loops in between.
 _SINGLE_THREAD_BATCH = 256
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"users": 0, "limiter": None}
+
+
+@contextmanager
+def _single_thread_blas():
+    """BLAS limited to one thread while any fit in the process needs it.
+
+    ``threadpool_limits`` changes a process-wide setting and restores the value it
+    saw on entry, so two fits overlapping in threads (``n_jobs`` with the threading
+    backend) would leave BLAS at one thread for good: the second saves the first's
+    limit and restores it last. One limiter, counted, is shared by concurrent fits.
+    """
+    with _BLAS_LOCK:
+        if _BLAS_STATE["users"] == 0:
+            _BLAS_STATE["limiter"] = threadpool_limits(limits=1, user_api="blas")
+        _BLAS_STATE["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["users"] -= 1
+            if _BLAS_STATE["users"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
 
 
 def _layout(sizes, batch_norm):
@@ -693,8 +720,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
         no_improve = 0
         n_epochs = 1 if incremental else self.max_iter
         stopped = False
-        blas_ctx = (threadpool_limits(limits=1, user_api="blas")
-                    if batch <= _SINGLE_THREAD_BATCH else nullcontext())
+        blas_ctx = _single_thread_blas() if batch <= _SINGLE_THREAD_BATCH else nullcontext()
         with blas_ctx:
             for _ in range(n_epochs):
                 if self.shuffle and batch < n_train:
