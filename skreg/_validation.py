@@ -117,7 +117,16 @@ def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None):
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if class_weight_per_sample is not None:
         sw = sw * class_weight_per_sample
-    total = sw.sum()
+    with np.errstate(over="ignore"):
+        total = sw.sum()
+    if not np.isfinite(total) or total < np.finfo(np.float64).tiny:
+        # Finite weights whose sum overflows (e.g. 1e308 each) or is subnormal
+        # (e.g. 1e-320 each): only their ratios matter, so bring the largest
+        # to one first. Other weights take the plain path, bit for bit.
+        top = sw.max(initial=0.0)
+        if np.isfinite(top) and top > 0.0:
+            sw = sw / top
+            total = sw.sum()
     if not np.isfinite(total) or total <= 0.0:
         raise ValueError(
             "The sample weights (times the class weights) sum to zero or to a non-finite "
