@@ -737,8 +737,9 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
                     raise ValueError(
                         f"The training loss became non-finite (nan or inf) at epoch {n_iter + 1}: "
                         f"learning_rate_init={self.learning_rate_init} is probably too large for "
-                        "this problem (or the inputs are badly scaled). Lower learning_rate_init or "
-                        "standardize X. The estimator's previous fitted state is left unchanged."
+                        f"this problem (or alpha={self.alpha} is, or the inputs are badly scaled). "
+                        "Lower learning_rate_init or alpha, or standardize X. The estimator's "
+                        "previous fitted state is left unchanged."
                     )
                 n_epochs_done += 1
                 n_iter += 1
