@@ -11,8 +11,9 @@ turn the validated data into the exact layout the numba kernels read:
   indices and no duplicate entries, never densified.
 """
 
+import functools
 from collections import namedtuple
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -139,3 +140,65 @@ def check_scalar_finite(value, name):
     """Raise a ValueError naming ``name`` if ``value`` is not a finite real number."""
     if not isinstance(value, Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+
+
+def check_numeric_input(X, name="X"):
+    """Reject string or bytes arrays before they are converted to floats.
+
+    scikit-learn's ``validate_data`` with an explicit float dtype would parse
+    ``np.array([["1.5", "2"]])`` into numbers, while the estimators' predict
+    (``dtype="numeric"``) rejects it: refuse strings everywhere, like
+    scikit-learn's numeric estimators do.
+    """
+    if sp.issparse(X):
+        return
+    dtype = getattr(X, "dtype", None)
+    if dtype is None and isinstance(X, (list, tuple)):
+        try:
+            dtype = np.asarray(X).dtype
+        except (ValueError, TypeError):  # ragged: check_array reports it
+            return
+    if isinstance(dtype, np.dtype) and dtype.kind in "USV":
+        raise ValueError(
+            f"{name} holds strings or bytes (dtype {dtype}); convert it to numbers "
+            "explicitly (e.g. with a OneHotEncoder for categories)."
+        )
+
+
+def check_path_arguments(X, *, l1_ratio, n_alphas, eps, tol, max_iter):
+    """Validate :func:`skreg.regularization_path`'s scalar arguments and reject string X."""
+    check_numeric_input(X)
+    check_scalar_finite(l1_ratio, "l1_ratio")
+    if isinstance(n_alphas, bool) or not isinstance(n_alphas, Integral) or n_alphas < 1:
+        raise ValueError(f"n_alphas must be an integer >= 1, got {n_alphas!r}.")
+    check_scalar_finite(eps, "eps")
+    if not 0.0 < eps <= 1.0:
+        raise ValueError(f"eps (alpha_min / alpha_max) must be in (0, 1], got {eps!r}.")
+    check_scalar_finite(tol, "tol")
+    if tol < 0.0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, Integral) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}.")
+
+
+def keep_fitted_state_on_error(fit):
+    """Decorate a ``fit``/``partial_fit`` so that a failure leaves the estimator as it was.
+
+    ``validate_data(reset=True)`` sets ``n_features_in_`` and
+    ``feature_names_in_`` before the fit can still fail (one class, bad
+    weights, a non-finite solution), which would leave an earlier fitted
+    model unable to predict. The estimators replace (never mutate in place)
+    their fitted attributes, so a shallow copy of ``__dict__`` restores them.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper

@@ -21,11 +21,13 @@ from sklearn.utils.validation import (
 from ._cd import (
     design_operator,
     l0_coordinate_descent,
+    linear_predictor,
     max_gradient_at_zero,
     newton_cd_solve,
     newton_cg_solve,
 )
 from ._validation import FLOAT_DTYPES, normalized_sample_weight, resolve_penalty, to_design
+from ._validation import check_numeric_input, check_path_arguments, keep_fitted_state_on_error
 
 #: First working-set size of the L1 / elastic-net solver (it grows 4x each outer pass).
 _WS_START = 64
@@ -54,6 +56,31 @@ def _encode_targets(y):
     return classes, y_index, Y, multinomial
 
 
+def _warn_if_separated(design, Y, sw, multinomial, W, b):
+    """ConvergenceWarning when an unpenalized fit classifies every weighted sample strictly right.
+
+    Then the data are linearly separable and the loss has no finite minimiser:
+    it tends to 0 as the coefficients grow along the separating direction.
+    The solver stops where the gradient meets ``tol`` (finite coefficients
+    whose scale depends on ``tol``); say so rather than return them silently.
+    """
+    Z = linear_predictor(design_operator(design), W, b)
+    rows = np.arange(Z.shape[0])
+    if multinomial:
+        true = Y.argmax(axis=1)
+        margin = Z[rows, true] - np.where(Y > 0.0, -np.inf, Z).max(axis=1)
+    else:
+        margin = np.where(Y[:, 0] > 0.5, Z[:, 0], -Z[:, 0])
+    if np.all(margin[sw > 0.0] > 0.0):
+        warnings.warn(
+            "RegularizedLogisticRegression: alpha=0 on perfectly separable training data, "
+            "where the logistic loss has no finite minimiser (it decreases towards 0 as the "
+            "coefficients grow without bound). The returned coefficients are finite but their "
+            "size depends on tol and max_iter; use alpha > 0 for a well-defined model.",
+            ConvergenceWarning,
+        )
+
+
 def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter,
            verbose):
     """Fit in place in ``W``, ``b`` with the right solver; warn when the certificate is missed.
@@ -73,6 +100,8 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
             "The solver produced non-finite coefficients; check the input for extreme "
             "values or use a larger alpha."
         )
+    if alpha == 0.0:
+        _warn_if_separated(design, Y, sw, multinomial, W, b)
     if multinomial:
         # The softmax is invariant to a shift shared by all classes: centre
         # it away. Without an L1 part the optimal coefficients are centred
@@ -152,6 +181,8 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
         raise ValueError(f"penalty must be 'l1', 'elasticnet' or 'l2', got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
+    check_path_arguments(X, l1_ratio=l1_ratio, n_alphas=n_alphas, eps=eps, tol=tol,
+                         max_iter=max_iter)
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
                     accept_large_sparse=True)
     y = column_or_1d(y, warn=True)
@@ -228,7 +259,10 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         The penalty ``R``. "l1", "elasticnet" and "l0" give exact zeros in
         ``coef_``.
     alpha : float, default=1e-4
-        Regularization strength (lambda), ``>= 0``. ``alpha=0`` is no penalty.
+        Regularization strength (lambda), ``>= 0``. ``alpha=0`` is no penalty;
+        on perfectly separable data it has no finite minimiser, and the fit
+        returns the finite coefficients where the certificate is met (their
+        size depends on ``tol``) with a ConvergenceWarning that says so.
     l1_ratio : float, default=0.15
         Mixing in ``[0, 1]`` of the sparse part and the ridge part: for
         ``penalty="elasticnet"`` 1 is L1 and 0 is L2; for ``penalty="l0"`` 1 is
@@ -345,6 +379,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @keep_fitted_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model to the data.
 
@@ -363,6 +398,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self : RegularizedLogisticRegression
             The fitted estimator.
         """
+        check_numeric_input(X)
         X, y = validate_data(
             self,
             X,

@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from . import _mlp_kernels as K
 from ._validation import FLOAT_DTYPES, as_csr, normalized_sample_weight, resolve_penalty
+from ._validation import check_numeric_input, keep_fitted_state_on_error
 
 __all__ = ["ElasticNetMLPClassifier"]
 
@@ -379,6 +380,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @keep_fitted_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the network on ``(X, y)``.
 
@@ -399,6 +401,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False, classes=None)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @keep_fitted_state_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over ``(X, y)``, continuing from the current state.
 
@@ -605,6 +608,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, incremental, classes):
         self._check_numeric()
         first = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
+        check_numeric_input(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=first,
         )
@@ -824,6 +828,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         check_is_fitted(self)
+        check_numeric_input(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
         dtype = self.coefs_[0].dtype
         X = X.astype(dtype, copy=False)
