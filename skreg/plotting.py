@@ -94,6 +94,9 @@ class RegularizationPathDisplay:
         One line per drawn coefficient path (see ``plot``'s ``show_zero``).
     line_features_ : list of str
         The label of each line in ``lines_`` (same order).
+    count_text_ : matplotlib Text or None
+        "k non-zero paths of p", written instead of a legend when more than
+        ``max_legend`` lines are drawn (None otherwise).
     alpha_lines_ : list of matplotlib Line2D
         The vertical line(s) marking ``alpha`` (one per panel), empty when
         ``alpha`` is None.
@@ -248,11 +251,13 @@ class RegularizationPathDisplay:
         if self.estimator_name:
             title += f" ({self.estimator_name})"
         ax.set_title(title)
+        self.count_text_ = None
         if 0 < n_drawn <= max_legend:
             ax.legend(loc="best", fontsize="small")
         else:
-            ax.text(0.02, 0.96, f"{n_drawn} non-zero paths of {n_rows * n_features}",
-                    transform=ax.transAxes, va="top", fontsize="small")
+            self.count_text_ = ax.text(
+                0.02, 0.96, f"{n_drawn} non-zero paths of {n_rows * n_features}",
+                transform=ax.transAxes, va="top", fontsize="small")
 
         self.score_line_ = None
         self.score_band_ = None

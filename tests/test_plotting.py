@@ -57,6 +57,10 @@ def test_from_path_draws_nonzero_paths_only_by_default():
     assert disp.alpha_lines_ == []
     assert disp.figure_ is disp.ax_.figure
     assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == ["a", "c"]
+    assert disp.count_text_ is None
+    disp = RegularizationPathDisplay.from_path(alphas, coefs, max_legend=1)
+    assert disp.ax_.get_legend() is None
+    assert disp.count_text_.get_text() == "2 non-zero paths of 4"
 
 
 def test_from_path_show_zero_and_2d_coefs():
