@@ -1,0 +1,110 @@
+"""Run the examples with fast settings and check the claim each one illustrates."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(name, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarnings of deliberately short fits
+        res = _load(name).main(fast=True, out=str(tmp_path))
+    png = Path(res["png"])
+    assert png.parent == tmp_path and png.name == f"{name}.png"
+    assert png.stat().st_size > 5_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return res
+
+
+def test_01_l1_sparse_l2_spread(tmp_path):
+    res = _run("plot_01_l1_vs_l2", tmp_path)
+    assert res["corr_copies"] > 0.99
+    # L1: every noise weight exactly zero; L2: no exact zero at all, but small weights.
+    assert res["l1_n_zero_noise"] == res["n_noise"]
+    assert res["l2_n_zero"] == 0
+    assert 0 < res["l2_max_abs_noise"] < 0.3
+    assert res["l1_effective_number"] < 0.5 * res["l2_effective_number"]
+    # Correlated copies: L1 keeps exactly one, L2 shares about equally.
+    a, b = res["l1_copies"]
+    assert (a == 0) != (b == 0)
+    assert 0.9 < res["l2_copy_ratio"] < 1.1
+    assert max(res["l1_kkt"], res["l2_kkt"]) < 1e-6
+
+
+def test_02_geometry_corner_and_tangency(tmp_path):
+    res = _run("plot_02_geometry", tmp_path)
+    assert res["mle_l1_norm"] > res["l1_radius_t"]  # the constraint is active
+    # L1: the solution is a corner of the diamond (one coordinate exactly 0) of the
+    # matching radius, and it is the constrained minimum found by brute force.
+    assert res["l1_n_zero"] == 1
+    assert abs(np.abs(res["l1_solution"]).sum() - res["l1_radius_t"]) < 1e-12
+    assert res["l1_distance_to_brute_force"] < 1e-3
+    assert res["l1_loss_minus_diamond_min"] <= 1e-12
+    # KKT at the corner: -grad = alpha*sign on the support, |grad| <= alpha off it.
+    assert res["l1_kkt_support_residual"] < 1e-8
+    assert res["l1_kkt_zero_coord_grad_over_alpha"] <= 1.0
+    # L2: both coordinates non-zero, gradient anti-parallel to w, brute force agrees.
+    assert all(w != 0 for w in res["l2_solution"])
+    assert res["l2_cos_grad_w"] < -1 + 1e-9
+    assert res["l2_kkt_residual"] < 1e-8
+    assert res["l2_distance_to_brute_force"] < 1e-3
+
+
+def test_example_runs_from_any_directory(tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "plot_02_geometry.py"), "--fast"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "plot_02_geometry.png").is_file()
+    assert "l1_n_zero: 1" in proc.stdout
+
+
+def test_04_weight_decay_linearizes_tanh(tmp_path):
+    res = _run("plot_04_weight_decay_tanh", tmp_path)
+    std, lin, r2 = res["preact_std"], res["frac_linear"], res["logit_affine_r2"]
+    # As alpha grows: smaller weights, narrower pre-activations, more units in the
+    # linear range, a logit closer to affine.
+    assert all(a > b for a, b in zip(res["weight_norm"], res["weight_norm"][1:]))
+    assert all(a > b for a, b in zip(std, std[1:]))
+    assert all(a < b for a, b in zip(lin, lin[1:]))
+    assert all(a < b for a, b in zip(r2, r2[1:]))
+    assert std[0] > 1.0 and std[-1] < 0.5
+    assert lin[-1] > 0.9
+    assert r2[0] < 0.9 and r2[-1] > 0.99
+    # The small-alpha network fits the moons; the large-alpha one is almost linear.
+    assert res["train_accuracy"][0] > 0.95
+
+
+def test_05_dropout_and_early_stopping(tmp_path):
+    res = _run("plot_05_dropout_early_stopping", tmp_path)
+    # Without regularization: memorizes the training set, held-out loss climbs back.
+    assert res["plain_final_train_loss"] < 0.05
+    assert res["plain_final_val_loss"] > 1.4 * res["plain_min_val_loss"]
+    # Dropout: no memorization, held-out loss stays near its minimum and far below.
+    assert res["dropout_final_train_loss"] > 5 * res["plain_final_train_loss"]
+    assert res["dropout_final_val_loss"] < 1.1 * res["dropout_min_val_loss"]
+    assert res["dropout_final_val_loss"] < 0.7 * res["plain_final_val_loss"]
+    # Early stopping: stops well before max_iter with the best epoch's weights,
+    # whose held-out loss is far below the overfitted network's.
+    assert res["early_stopping_n_iter"] < res["n_epochs"] / 2
+    assert res["early_stopping_best_epoch"] <= res["early_stopping_n_iter"] - 10
+    assert res["early_stopping_val_loss"] < 0.8 * res["plain_final_val_loss"]
