@@ -6,6 +6,9 @@ RegularizedLogisticRegression
     L1 / L2 / elastic-net penalized logistic regression (binary and
     multinomial, dense and sparse input) solved by certified proximal-Newton
     coordinate descent.
+RegularizedLogisticRegressionCV
+    The same with alpha (and l1_ratio) chosen by cross-validated
+    regularization paths.
 ElasticNetMLPClassifier
     Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
@@ -25,9 +28,18 @@ plotting
     (matplotlib optional: ``pip install "skreg[plot]"``).
 """
 
-from .linear_model import RegularizedLogisticRegression, regularization_path
+from .linear_model import (
+    RegularizedLogisticRegression,
+    RegularizedLogisticRegressionCV,
+    regularization_path,
+)
 from .neural_network import ElasticNetMLPClassifier
 from . import datasets, plotting  # light: plotting imports matplotlib lazily
 
-__all__ = ["RegularizedLogisticRegression", "ElasticNetMLPClassifier", "regularization_path"]
+__all__ = [
+    "RegularizedLogisticRegression",
+    "RegularizedLogisticRegressionCV",
+    "ElasticNetMLPClassifier",
+    "regularization_path",
+]
 __version__ = "0.1.0"

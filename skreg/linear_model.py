@@ -4,10 +4,15 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax, softmax
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -20,14 +25,22 @@ from sklearn.utils.validation import (
 
 from ._cd import (
     design_operator,
-    l0_coordinate_descent,
     linear_predictor,
     max_gradient_at_zero,
     newton_cd_solve,
     newton_cg_solve,
 )
-from ._validation import FLOAT_DTYPES, normalized_sample_weight, resolve_penalty, to_design
-from ._validation import check_numeric_input, check_path_arguments, keep_fitted_state_on_error
+from ._l0 import l0_solve
+from ._validation import (
+    FLOAT_DTYPES,
+    as_csc,
+    check_numeric_input,
+    check_path_arguments,
+    keep_fitted_state_on_error,
+    normalized_sample_weight,
+    resolve_penalty,
+    to_design,
+)
 
 #: First working-set size of the L1 / elastic-net solver (it grows 4x each outer pass).
 _WS_START = 64
@@ -125,6 +138,69 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
     return info
 
 
+def _alpha_max_scale(design, Y, sw, multinomial, fit_intercept):
+    """The L1 ``alpha_max`` = ``||grad_W loss(W=0)||_inf`` with the intercepts at their optimum."""
+    return max_gradient_at_zero(design, design_operator(design), Y, sw, multinomial,
+                                fit_intercept)
+
+
+def _default_alphas(alpha_max_l1, penalty, l1_ratio, n_alphas, eps):
+    """Geometric grid from the penalty's ``alpha_max`` down to ``eps * alpha_max``.
+
+    The zero solution's threshold is ``alpha_max_l1 / l1_ratio`` for an L1 part;
+    "l2", "l0" and ``l1_ratio=0`` use the L1 ``alpha_max`` as their scale.
+    """
+    rho = l1_ratio if penalty == "elasticnet" and l1_ratio > 0.0 else 1.0
+    return (alpha_max_l1 / rho) * np.geomspace(1.0, eps, n_alphas)
+
+
+def _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas, fit_intercept, tol,
+                 max_iter):
+    """Solve along ``alphas`` (decreasing) with warm starts; yield ``(W, b, n_iter, n_passes, kkt)``.
+
+    ``n_iter`` counts proximal Newton steps (0 when the warm start is already
+    optimal), ``n_passes`` the full passes that computed the certificate
+    (at least 1); both count epochs for "l0".
+
+    The yielded arrays are the solver's state: copy them to keep them. For
+    ``penalty="l0"`` an L1 path runs alongside, and each L0 point starts from
+    the L1 solution at its own ``alpha``, as a single fit does.
+    """
+    n_rows = Y.shape[1]
+    W = np.zeros((n_rows, design.n_features))
+    b = np.zeros(n_rows)
+    if penalty == "l0":
+        W0, b0 = np.empty_like(W), np.empty_like(b)
+    for alpha in alphas:
+        a, rho = resolve_penalty(penalty, alpha, l1_ratio)
+        if penalty == "l0" and a > 0.0:
+            _solve(design, Y, sw, multinomial, a, 1.0, fit_intercept, W, b, tol, max_iter,
+                   False)
+            W0[:], b0[:] = W, b
+            n_iter = _solve_l0(design, Y, sw, multinomial, a, rho, fit_intercept, W0, b0, tol,
+                               max_iter)
+            yield W0, b0, n_iter, n_iter, np.nan
+        else:
+            info = _solve(design, Y, sw, multinomial, a, rho, fit_intercept, W, b, tol,
+                          max_iter, False)
+            yield W, b, info.n_iter, info.n_passes, info.kkt
+
+
+def _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter):
+    """L0 coordinate descent in place from ``W``, ``b``; warn if the support never settles."""
+    n_iter = l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol,
+                      max_iter)
+    if multinomial:
+        b -= b.mean()
+    if n_iter >= max_iter:
+        warnings.warn(
+            f"RegularizedLogisticRegression (l0) did not converge at alpha={alpha:.4g}: the "
+            f"support still changed after max_iter={max_iter} coordinate-descent epochs.",
+            ConvergenceWarning,
+        )
+    return n_iter
+
+
 def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alphas=100,
                         eps=1e-3, fit_intercept=True, sample_weight=None, tol=1e-4,
                         max_iter=100):
@@ -144,11 +220,15 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
         Training data.
     y : array-like of shape (n_samples,)
         Class labels.
-    penalty : {"l1", "elasticnet", "l2"}, default="l1"
-        The penalty. For "l2" the grid uses the L1 ``alpha_max`` as its scale.
+    penalty : {"l1", "elasticnet", "l2", "l0"}, default="l1"
+        The penalty. "l2" and "l0" use the L1 ``alpha_max`` as the grid's
+        scale. Each "l0" point is solved as a single L0 fit is: coordinate
+        descent started from the L1 solution at the same ``alpha`` (taken
+        from an L1 path run alongside); it is coordinate-wise optimal, not
+        certified by a KKT bound.
     l1_ratio : float, default=1.0
-        Elastic-net mixing, used with ``penalty="elasticnet"`` (must be > 0
-        when ``alphas`` is None).
+        Elastic-net mixing for ``penalty="elasticnet"``; the L0 share for
+        ``penalty="l0"`` (the rest is a ridge term, see the estimator).
     alphas : array-like, default=None
         The grid, in any order (it is solved and returned in decreasing
         order). Default: ``n_alphas`` values from ``alpha_max`` down.
@@ -163,7 +243,7 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
     tol : float, default=1e-4
         Relative KKT certificate of every point (see the estimator's ``tol``).
     max_iter : int, default=100
-        Proximal Newton steps allowed per point.
+        Proximal Newton steps allowed per point (epochs for "l0").
 
     Returns
     -------
@@ -175,10 +255,10 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
     intercepts : ndarray of shape (n_alphas, n_rows)
         Intercepts at each alpha.
     n_iter : ndarray of shape (n_alphas,)
-        Proximal Newton steps taken at each alpha.
+        Proximal Newton steps (L0: epochs) taken at each alpha.
     """
-    if penalty not in ("l1", "elasticnet", "l2"):
-        raise ValueError(f"penalty must be 'l1', 'elasticnet' or 'l2', got {penalty!r}.")
+    if penalty not in ("l1", "elasticnet", "l2", "l0"):
+        raise ValueError(f"penalty must be 'l1', 'elasticnet', 'l2' or 'l0', got {penalty!r}.")
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
     check_path_arguments(X, l1_ratio=l1_ratio, n_alphas=n_alphas, eps=eps, tol=tol,
@@ -191,12 +271,8 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
     sw = normalized_sample_weight(sample_weight, X)
     design = to_design(X)
     if alphas is None:
-        rho = 1.0 if penalty != "elasticnet" else l1_ratio
-        if rho <= 0.0:
-            raise ValueError("alphas must be given for an elastic net with l1_ratio=0.")
-        alpha_max = max_gradient_at_zero(design, design_operator(design), Y, sw, multinomial,
-                                         fit_intercept) / rho
-        alphas = alpha_max * np.geomspace(1.0, eps, n_alphas)
+        alpha_max = _alpha_max_scale(design, Y, sw, multinomial, fit_intercept)
+        alphas = _default_alphas(alpha_max, penalty, l1_ratio, n_alphas, eps)
     else:
         alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
         if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
@@ -205,13 +281,10 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
     coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1]))
     intercepts = np.zeros((alphas.shape[0], n_rows))
     n_iter = np.zeros(alphas.shape[0], dtype=np.int64)
-    W = np.zeros((n_rows, X.shape[1]))
-    b = np.zeros(n_rows)
-    for i, alpha in enumerate(alphas):
-        a, rho = resolve_penalty(penalty, alpha, l1_ratio)
-        info = _solve(design, Y, sw, multinomial, a, rho, fit_intercept, W, b, tol, max_iter,
-                      False)
-        coefs[i], intercepts[i], n_iter[i] = W, b, info.n_iter
+    points = _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas,
+                          fit_intercept, tol, max_iter)
+    for i, (W, b, steps, _, _) in enumerate(points):
+        coefs[i], intercepts[i], n_iter[i] = W, b, steps
     return alphas, coefs, intercepts, n_iter
 
 
@@ -240,9 +313,10 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
       finite solution on separable data. Solved by coordinate descent that
       sets each coordinate to its exact 1-D minimiser and keeps it only if
       that beats zero by more than ``alpha * l1_ratio``, started from the L1
-      solution at the same ``alpha``; the result is coordinate-wise optimal.
-      ``max_iter`` counts epochs, and ``kkt_violation_`` is NaN (no convex
-      certificate exists).
+      solution at the same ``alpha``, each epoch followed by a Newton refit
+      of the smooth part on the support; the result is coordinate-wise
+      optimal. ``max_iter`` counts epochs, and ``kkt_violation_`` is NaN (no
+      convex certificate exists).
     - ``penalty=None``: :math:`R = 0`.
 
     ``s_i`` is ``sample_weight`` times the ``class_weight`` of sample i, so
@@ -434,17 +508,9 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             # Start from the L1 solution at the same alpha (L0Learn's warm start).
             _solve(design, Y, sw, multinomial, alpha, 1.0, bool(self.fit_intercept), W, b,
                    float(self.tol), int(self.max_iter), False)
-            n_iter = l0_coordinate_descent(design, Y, sw, multinomial, alpha, l1_ratio,
-                                           bool(self.fit_intercept), W, b, float(self.tol),
-                                           int(self.max_iter))
-            if multinomial:
-                b -= b.mean()
-            if n_iter >= self.max_iter:
-                warnings.warn(
-                    f"RegularizedLogisticRegression (l0) did not converge: the support still "
-                    f"changed after max_iter={self.max_iter} coordinate-descent epochs.",
-                    ConvergenceWarning,
-                )
+            n_iter = _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio,
+                               bool(self.fit_intercept), W, b, float(self.tol),
+                               int(self.max_iter))
             kkt = np.nan
         else:
             info = _solve(
@@ -495,3 +561,387 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
         return log_softmax(scores, axis=1)
+
+
+def _rows(X, index):
+    """Rows ``index`` of validated X, in the layout :func:`to_design` reads without a copy."""
+    if sp.issparse(X):
+        return X.tocsr()[index].tocsc()
+    return np.asfortranarray(X[index])
+
+
+def _fold_path(X, Y, y_index, sw, multinomial, train, test, penalty, l1_ratio, alphas,
+               fit_intercept, tol, max_iter, score_point, keep_coefs):
+    """One (l1_ratio, fold) job of the CV estimator: a path on ``train``, scored on ``test``.
+
+    Returns the test scores and certificate passes at every alpha, and the
+    coefficients at every alpha when ``keep_coefs`` (for ``refit=False``).
+    """
+    sw_train = sw[train]
+    class_weight = np.bincount(y_index[train], weights=sw_train, minlength=max(2, Y.shape[1]))
+    if np.any(class_weight <= 0.0):
+        raise ValueError(
+            "A cross-validation training fold has no sample (of positive weight) of some "
+            "class; use fewer folds or a stratified splitter."
+        )
+    design = to_design(_rows(X, train))
+    X_test = X[test] if not sp.issparse(X) else X.tocsr()[test]
+    scores = np.empty(alphas.shape[0])
+    n_iter = np.empty(alphas.shape[0], dtype=np.int64)
+    coefs = np.zeros((alphas.shape[0], Y.shape[1], X.shape[1])) if keep_coefs else None
+    intercepts = np.zeros((alphas.shape[0], Y.shape[1])) if keep_coefs else None
+    points = _path_points(design, Y[train], np.ascontiguousarray(sw_train / sw_train.sum()),
+                          multinomial, penalty, l1_ratio, alphas, fit_intercept, tol, max_iter)
+    for i, (W, b, _, passes, _) in enumerate(points):
+        scores[i] = score_point(W, b, X_test, test)
+        n_iter[i] = passes
+        if keep_coefs:
+            coefs[i], intercepts[i] = W, b
+    return scores, n_iter, coefs, intercepts
+
+
+class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
+    r"""Regularized logistic regression with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
+
+    The objective is :class:`RegularizedLogisticRegression`'s. For each
+    ``l1_ratio`` and each cross-validation fold, a :func:`regularization_path`
+    (warm starts and working sets, every point certified) is solved on the
+    training part over one grid of ``alpha`` shared by all folds, and each
+    point is scored on the held-out part. The ``alpha`` (and ``l1_ratio``)
+    with the best mean score is chosen, or, with ``one_standard_error=True``,
+    the largest ``alpha`` whose mean score is within one standard error of
+    the best; the model is then refitted on all the data by the same path
+    down to the chosen ``alpha``. A whole grid costs a few single fits,
+    where :class:`~sklearn.model_selection.GridSearchCV` refits from scratch
+    at every point.
+
+    Parameters
+    ----------
+    penalty : {"l1", "elasticnet", "l2", "l0"}, default="l1"
+        The penalty (see :class:`RegularizedLogisticRegression`).
+    alphas : array-like of shape (n_alphas,), default=None
+        The grid of ``alpha`` for every ``l1_ratio``, in any order. Default:
+        ``n_alphas`` values from ``alpha_max`` (the smallest ``alpha`` with an
+        all-zero solution, computed on the whole training data, divided by
+        ``l1_ratio`` for the elastic net) down to ``eps * alpha_max``. "l2"
+        and "l0" use the L1 ``alpha_max`` as their scale.
+    n_alphas : int, default=100
+        Grid size when ``alphas`` is None.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` when ``alphas`` is None.
+    l1_ratios : array-like of float in [0, 1], default=None
+        Values of ``l1_ratio`` to cross-validate for ``penalty="elasticnet"``
+        (default ``[0.5]``) and ``penalty="l0"`` (its L0 share; default
+        ``[1.0]``, pure L0). Ignored by "l1" (1) and "l2" (0).
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy, as in scikit-learn: None is 5-fold, an int is
+        the number of folds (stratified), or a splitter / an iterable of
+        ``(train, test)`` index arrays.
+    scoring : str, callable or None, default=None
+        Score of each path point on a held-out fold (higher is better).
+        None is the negative weighted mean log-loss (the objective's own
+        loss, smooth in ``alpha``: scikit-learn's ``LogisticRegressionCV``
+        moves its default to it in 1.11); otherwise a scorer name or callable
+        ``scorer(estimator, X, y)``, as in
+        :class:`~sklearn.model_selection.GridSearchCV`. Held-out samples
+        count with their ``sample_weight`` (times ``class_weight``).
+    refit : bool, default=True
+        Refit on all the data at the chosen ``alpha``. If False, ``coef_``
+        and ``intercept_`` are the averages over the folds of the fold
+        solutions at the chosen ``alpha`` (as in ``LogisticRegressionCV``).
+    one_standard_error : bool, default=False
+        Choose the largest ``alpha`` (for the best ``l1_ratio``) whose mean
+        score is at least the best mean score minus its standard error (the
+        standard deviation over folds divided by ``sqrt(n_folds)``): the
+        sparsest model statistically indistinguishable from the best
+        (Hastie, Tibshirani & Friedman, The Elements of Statistical
+        Learning, §7.10).
+    n_jobs : int, default=None
+        Number of (l1_ratio, fold) paths solved in parallel by joblib. The
+        kernels release the GIL, so threads are used by default; a joblib
+        backend set with ``joblib.parallel_config`` (e.g. dask) is honoured.
+    fit_intercept : bool, default=True
+        Whether to fit unpenalized intercepts.
+    tol : float, default=1e-4
+        Relative KKT certificate of every path point (see
+        :class:`RegularizedLogisticRegression`).
+    max_iter : int, default=100
+        Proximal Newton steps (L0: epochs) allowed per path point.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying ``sample_weight`` per class, computed on all of
+        ``y``.
+    verbose : int, default=0
+        Print one line per finished (l1_ratio, fold) path.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen ``alpha``.
+    l1_ratio_ : float
+        The chosen ``l1_ratio`` (1 for "l1", 0 for "l2").
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The ``l1_ratio`` values tried.
+    alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
+        The grid for each ``l1_ratio``, decreasing.
+    scores_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Held-out score of every path point on every fold.
+    cv_results_ : dict of ndarray
+        GridSearchCV-style results flattened over (l1_ratio, alpha):
+        ``param_l1_ratio``, ``param_alpha``, ``split{k}_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``.
+    best_index_ : int
+        Index of the chosen point in ``cv_results_``.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients at the chosen point.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts at the chosen point.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_iter_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+        Full passes over the fold's data (each computes the certificate; at
+        least one per point, however close the warm start) at every path
+        point of every fold; epochs for "l0".
+    kkt_violation_ : float
+        Certificate of the refitted model (NaN for "l0" or ``refit=False``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    RegularizedLogisticRegression : The estimator at one ``alpha``.
+    regularization_path : The path on one data set.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skreg import RegularizedLogisticRegressionCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(),
+    ...                     RegularizedLogisticRegressionCV(n_alphas=20)).fit(X, y)
+    >>> clf[-1].alphas_.shape
+    (1, 20)
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "l0"})],
+        "alphas": ["array-like", None],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "eps": [Interval(Real, 0, 1, closed="right")],
+        "l1_ratios": ["array-like", None],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "refit": ["boolean"],
+        "one_standard_error": ["boolean"],
+        "n_jobs": [Integral, None],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        penalty="l1",
+        alphas=None,
+        n_alphas=100,
+        eps=1e-3,
+        l1_ratios=None,
+        cv=None,
+        scoring=None,
+        refit=True,
+        one_standard_error=False,
+        n_jobs=None,
+        fit_intercept=True,
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        verbose=0,
+    ):
+        self.penalty = penalty
+        self.alphas = alphas
+        self.n_alphas = n_alphas
+        self.eps = eps
+        self.l1_ratios = l1_ratios
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.one_standard_error = one_standard_error
+        self.n_jobs = n_jobs
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.verbose = verbose
+
+    def _l1_ratio_grid(self):
+        if self.penalty == "l1":
+            return np.array([1.0])
+        if self.penalty == "l2":
+            return np.array([0.0])
+        if self.l1_ratios is None:
+            return np.array([0.5 if self.penalty == "elasticnet" else 1.0])
+        ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        if ratios.size == 0 or np.any(~np.isfinite(ratios)) or np.any(ratios < 0) or np.any(
+            ratios > 1
+        ):
+            raise ValueError(f"l1_ratios must be non-empty values in [0, 1], got {self.l1_ratios!r}.")
+        return ratios
+
+    def _point_scorer(self, classes, y, y_index, Y, multinomial, sw, n_features):
+        """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
+        if self.scoring is None:
+            def neg_log_loss(W, b, X_test, test):
+                Z = np.asarray(X_test @ W.T) + b
+                if multinomial:
+                    losses = logsumexp(Z, axis=1) - Z[np.arange(Z.shape[0]), y_index[test]]
+                else:
+                    z = Z[:, 0]
+                    losses = np.logaddexp(0.0, np.where(Y[test, 0] > 0.5, -z, z))
+                return -np.average(losses, weights=sw[test])
+            return neg_log_loss
+
+        scorer = check_scoring(self, scoring=self.scoring)
+        uniform = np.all(sw == sw[0])
+
+        def score(W, b, X_test, test):
+            model = RegularizedLogisticRegression()
+            model.coef_, model.intercept_, model.classes_ = W, b, classes
+            model.n_features_in_ = n_features
+            if uniform:
+                return scorer(model, X_test, y[test])
+            return scorer(model, X_test, y[test], sample_weight=sw[test])
+        return score
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @keep_fitted_state_on_error
+    def fit(self, X, y, sample_weight=None, *, groups=None):
+        """Choose ``alpha`` (and ``l1_ratio``) by cross-validated paths, then refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, used in training and in held-out scores.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter given as ``cv``.
+
+        Returns
+        -------
+        self : RegularizedLogisticRegressionCV
+            The fitted estimator.
+        """
+        check_numeric_input(X)
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
+            accept_large_sparse=True,
+        )
+        classes, y_index, Y, multinomial = _encode_targets(y)
+        class_weight_per_sample = None
+        if self.class_weight is not None:
+            class_weight_per_sample = compute_class_weight(
+                self.class_weight, classes=classes, y=y
+            )[y_index]
+        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample)
+        if sp.issparse(X):
+            X = as_csc(X)
+        ratios = self._l1_ratio_grid()
+        fit_intercept, tol, max_iter = bool(self.fit_intercept), float(self.tol), int(self.max_iter)
+
+        if self.alphas is None:
+            alpha_max = _alpha_max_scale(to_design(X), Y, sw, multinomial, fit_intercept)
+            grids = np.array([_default_alphas(alpha_max, self.penalty, rho, self.n_alphas,
+                                              self.eps) for rho in ratios])
+        else:
+            alphas = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
+            if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+            grids = np.tile(alphas, (ratios.shape[0], 1))
+
+        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
+        score_point = self._point_scorer(classes, y, y_index, Y, multinomial, sw, X.shape[1])
+        keep_coefs = not self.refit
+        jobs = [(r, k) for r in range(ratios.shape[0]) for k in range(len(splits))]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fold_path)(
+                X, Y, y_index, sw, multinomial, splits[k][0], splits[k][1], self.penalty, ratios[r],
+                grids[r], fit_intercept, tol, max_iter, score_point, keep_coefs,
+            )
+            for r, k in jobs
+        )
+        n_folds = len(splits)
+        scores = np.empty((ratios.shape[0], grids.shape[1], n_folds))
+        n_iter = np.empty((ratios.shape[0], n_folds, grids.shape[1]), dtype=np.int64)
+        for (r, k), (fold_scores, fold_iter, _, _) in zip(jobs, results):
+            scores[r, :, k] = fold_scores
+            n_iter[r, k] = fold_iter
+            if self.verbose:
+                print(f"l1_ratio={ratios[r]:.3g} fold {k}: best held-out score "
+                      f"{fold_scores.max():.4g}")
+
+        r, i = self._select(scores)
+        self.classes_ = classes
+        self.l1_ratios_ = ratios
+        self.alphas_ = grids
+        self.scores_ = scores
+        self.n_iter_ = n_iter
+        self.l1_ratio_ = float(ratios[r])
+        self.alpha_ = float(grids[r, i])
+        self.best_index_ = int(r * grids.shape[1] + i)
+        self.cv_results_ = self._cv_results(ratios, grids, scores)
+
+        if self.refit:
+            points = _path_points(to_design(X), Y, sw, multinomial, self.penalty, ratios[r],
+                                  grids[r, : i + 1], fit_intercept, tol, max_iter)
+            for W, b, _, _, kkt in points:
+                pass
+            self.coef_, self.intercept_ = W.copy(), b.copy()
+            self.kkt_violation_ = float(kkt)
+        else:
+            fold_results = [res for (rr, _), res in zip(jobs, results) if rr == r]
+            self.coef_ = np.mean([res[2][i] for res in fold_results], axis=0)
+            self.intercept_ = np.mean([res[3][i] for res in fold_results], axis=0)
+            self.kkt_violation_ = np.nan
+        return self
+
+    def _select(self, scores):
+        """Indices (l1_ratio, alpha) of the chosen point; see ``one_standard_error``."""
+        mean = scores.mean(axis=2)
+        # Scores equal up to round-off count as ties, broken towards the larger alpha
+        # (and the first l1_ratio), so weighted and repeated rows choose alike.
+        best = mean.max()
+        slack = 1e-10 * max(1.0, abs(best))
+        r = int(np.argmax((mean >= best - slack).any(axis=1)))
+        if self.one_standard_error:
+            i_best = int(np.argmax(mean[r]))
+            n_folds = scores.shape[2]
+            se = scores[r, i_best].std() / np.sqrt(n_folds)
+            threshold = mean[r, i_best] - se - slack
+        else:
+            threshold = best - slack
+        return r, int(np.argmax(mean[r] >= threshold))
+
+    @staticmethod
+    def _cv_results(ratios, grids, scores):
+        n_ratios, n_alphas, n_folds = scores.shape
+        flat = scores.reshape(n_ratios * n_alphas, n_folds)
+        mean = flat.mean(axis=1)
+        results = {
+            "param_l1_ratio": np.repeat(ratios, n_alphas),
+            "param_alpha": grids.ravel().copy(),
+        }
+        for k in range(n_folds):
+            results[f"split{k}_test_score"] = flat[:, k].copy()
+        results["mean_test_score"] = mean
+        results["std_test_score"] = flat.std(axis=1)
+        # rank 1 is best; equal means share the lowest rank, as in GridSearchCV.
+        results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
+        return results

@@ -388,7 +388,7 @@ def test_path_rejects_bad_arguments():
 
     X, y = _problem(2)
     with pytest.raises(ValueError, match="penalty"):
-        regularization_path(X, y, penalty="l0")
+        regularization_path(X, y, penalty="l3")
     with pytest.raises(ValueError, match="alphas"):
         regularization_path(X, y, alphas=[0.1, -1.0])
     with pytest.raises(ValueError, match="l1_ratio"):
@@ -467,3 +467,154 @@ def test_l0_recovers_support_at_least_as_well_as_l1_with_lower_loss():
         wins_l1 += set(np.flatnonzero(coefs[i][0])) == truth
     assert wins_l0 >= wins_l1
     assert wins_l0 >= 3
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_l0_path_points_equal_single_l0_fits(n_classes):
+    from skreg import regularization_path
+
+    X, y = _problem(n_classes, seed=40 + n_classes, n_samples=200, n_features=10)
+    alphas, coefs, intercepts, n_iter = regularization_path(
+        X, y, penalty="l0", l1_ratio=0.5, n_alphas=8, tol=1e-8
+    )
+    assert np.all(coefs[0] == 0.0)
+    assert np.count_nonzero(coefs[-1]) > np.count_nonzero(coefs[3]) > 0
+    for i in (2, 5, 7):
+        single = RegularizedLogisticRegression(penalty="l0", alpha=alphas[i], l1_ratio=0.5,
+                                               tol=1e-8).fit(X, y)
+        np.testing.assert_array_equal(coefs[i] != 0, single.coef_ != 0)
+        np.testing.assert_allclose(coefs[i], single.coef_, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(intercepts[i], single.intercept_, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# RegularizedLogisticRegressionCV
+# ---------------------------------------------------------------------------
+
+
+def _held_out_neg_log_loss(X, y, classes, coef, intercept, sample_weight=None):
+    loss, _, _ = _loss_and_grad(X, y, classes, coef, intercept, sample_weight)
+    return -loss
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_cv_scores_are_held_out_losses_of_fold_paths(n_classes, sparse):
+    from sklearn.model_selection import StratifiedKFold
+
+    from skreg import RegularizedLogisticRegressionCV, regularization_path
+
+    X, y = _problem(n_classes, seed=50 + n_classes, n_samples=180, n_features=10)
+    if sparse:
+        X = sp.csr_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.5))
+    sw = np.random.RandomState(2).uniform(0.5, 2.0, size=y.shape[0])
+    splits = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
+    cv = RegularizedLogisticRegressionCV(n_alphas=12, cv=splits, tol=1e-8).fit(X, y, sw)
+    assert cv.alphas_.shape == (1, 12) and cv.scores_.shape == (1, 12, 4)
+    assert cv.n_iter_.shape == (1, 4, 12) and np.all(cv.n_iter_ >= 1)
+    # Independently: the path on each training fold, scored by the numpy loss.
+    for k, (train, test) in enumerate(splits):
+        _, coefs, intercepts, _ = regularization_path(
+            X[train], y[train], alphas=cv.alphas_[0], sample_weight=sw[train], tol=1e-8
+        )
+        for i in range(12):
+            expected = _held_out_neg_log_loss(X[test], y[test], cv.classes_, coefs[i],
+                                              intercepts[i], sw[test])
+            assert cv.scores_[0, i, k] == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    mean = cv.scores_[0].mean(axis=1)
+    assert cv.alpha_ == cv.alphas_[0, np.argmax(mean)]
+    assert cv.best_index_ == np.argmax(mean)
+    assert cv.cv_results_["rank_test_score"][cv.best_index_] == 1
+    # The refit is the single estimator at the chosen alpha, certified on all the data.
+    single = RegularizedLogisticRegression(penalty="l1", alpha=cv.alpha_, tol=1e-8).fit(X, y, sw)
+    np.testing.assert_allclose(cv.coef_, single.coef_, atol=1e-6)
+    assert kkt_violation(single, X, y, sw) <= 1e-6
+
+
+def test_cv_selects_what_gridsearchcv_selects():
+    from sklearn.model_selection import StratifiedKFold
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=1).split(X, y))
+    cv = RegularizedLogisticRegressionCV(n_alphas=15, cv=splits, tol=1e-8).fit(X, y)
+    search = GridSearchCV(
+        RegularizedLogisticRegression(penalty="l1", tol=1e-8),
+        {"alpha": cv.alphas_[0]}, cv=splits, scoring="neg_log_loss",
+    ).fit(X, y)
+    np.testing.assert_allclose(cv.cv_results_["mean_test_score"],
+                               search.cv_results_["mean_test_score"], rtol=1e-6)
+    assert cv.alpha_ == search.best_params_["alpha"]
+
+
+def test_cv_one_standard_error_rule_picks_sparsest_within_one_se():
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    best = RegularizedLogisticRegressionCV(n_alphas=30).fit(X, y)
+    one_se = RegularizedLogisticRegressionCV(n_alphas=30, one_standard_error=True).fit(X, y)
+    mean = one_se.scores_[0].mean(axis=1)
+    i_best = np.argmax(mean)
+    se = one_se.scores_[0, i_best].std() / np.sqrt(one_se.scores_.shape[2])
+    chosen = np.flatnonzero(one_se.alphas_[0] == one_se.alpha_)[0]
+    assert mean[chosen] >= mean[i_best] - se - 1e-12
+    assert np.all(mean[:chosen] < mean[i_best] - se)  # no larger alpha qualifies
+    assert one_se.alpha_ > best.alpha_
+    assert np.count_nonzero(one_se.coef_) < np.count_nonzero(best.coef_)
+
+
+def test_cv_elastic_net_grid_attributes_and_accuracy_scoring():
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = _problem(3, seed=7)
+    cv = RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[0.2, 0.9], n_alphas=6,
+                                         cv=3, scoring="accuracy").fit(X, y)
+    assert cv.alphas_.shape == (2, 6) and cv.scores_.shape == (2, 6, 3)
+    # Each l1_ratio's grid starts at its own alpha_max = alpha_max_l1 / l1_ratio.
+    np.testing.assert_allclose(cv.alphas_[0, 0] * 0.2, cv.alphas_[1, 0] * 0.9)
+    assert cv.l1_ratio_ in (0.2, 0.9)
+    res = cv.cv_results_
+    assert len(res["mean_test_score"]) == 12
+    np.testing.assert_array_equal(res["param_l1_ratio"], np.repeat([0.2, 0.9], 6))
+    np.testing.assert_allclose(res["mean_test_score"], cv.scores_.reshape(12, 3).mean(axis=1))
+    assert res["param_alpha"][cv.best_index_] == cv.alpha_
+    assert res["param_l1_ratio"][cv.best_index_] == cv.l1_ratio_
+    assert np.all((cv.scores_ >= 0) & (cv.scores_ <= 1))  # accuracies
+
+
+def test_cv_refit_false_averages_fold_solutions_and_threads_agree():
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = _problem(2, seed=8)
+    refit = RegularizedLogisticRegressionCV(n_alphas=10, cv=4).fit(X, y)
+    averaged = RegularizedLogisticRegressionCV(n_alphas=10, cv=4, refit=False).fit(X, y)
+    assert averaged.alpha_ == refit.alpha_
+    assert np.isnan(averaged.kkt_violation_) and refit.kkt_violation_ <= 1e-4 * refit.alphas_[0, 0]
+    assert not np.allclose(averaged.coef_, refit.coef_)
+    threaded = RegularizedLogisticRegressionCV(n_alphas=10, cv=4, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(threaded.scores_, refit.scores_)
+    np.testing.assert_array_equal(threaded.coef_, refit.coef_)
+
+
+def test_cv_l0_and_pipeline_and_errors():
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import make_pipeline
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(),
+                         RegularizedLogisticRegressionCV(penalty="l0", n_alphas=8, cv=3))
+    pipe.fit(X, y)
+    est = pipe[-1]
+    assert np.isnan(est.kkt_violation_) and 0 < np.count_nonzero(est.coef_) < X.shape[1] // 2
+    assert pipe.score(X, y) > 0.95
+    with pytest.raises(ValueError, match="l1_ratios"):
+        RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[1.5]).fit(X, y)
+    # Sorted labels and unshuffled folds: a training fold without class 1.
+    order = np.argsort(y, kind="stable")
+    with pytest.raises(ValueError, match="class"):
+        RegularizedLogisticRegressionCV(cv=KFold(2)).fit(X[order], y[order])
