@@ -157,7 +157,11 @@ def assert_same_state(s1, s2):
 
 
 def _assert_equal(a, b, where):
-    if isinstance(a, (list, tuple)):
+    if isinstance(a, dict):  # e.g. the CV estimator's cv_results_
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_equal(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
         assert type(a) is type(b) and len(a) == len(b), where
         for x, y in zip(a, b):
             _assert_equal(x, y, where)
