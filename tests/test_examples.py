@@ -108,3 +108,19 @@ def test_05_dropout_and_early_stopping(tmp_path):
     assert res["early_stopping_n_iter"] < res["n_epochs"] / 2
     assert res["early_stopping_best_epoch"] <= res["early_stopping_n_iter"] - 10
     assert res["early_stopping_val_loss"] < 0.8 * res["plain_final_val_loss"]
+
+
+def test_07_l0_vs_l1_at_equal_sparsity(tmp_path):
+    res = _run("plot_07_l0_vs_l1", tmp_path)
+    k = len(res["true_support"])
+    # Support recovery: L0 with k non-zeros is exactly the true support; no L1 model
+    # with at most k non-zeros has all of it, L1 needs more features to get it all.
+    assert res["l0_support_at_k"] == res["true_support"]
+    assert res["l1_max_true_positives_with_at_most_k"] < k
+    assert res["l1_nnz_needed_for_full_support"] > k
+    # Loss at equal sparsity: L0 lower on the training data at every common level,
+    # and lower held-out at the true sparsity.
+    assert k in res["common_sparsities"]
+    for s in res["common_sparsities"]:
+        assert res["l0_train_loss"][s] < res["l1_train_loss"][s]
+    assert res["l0_test_loss"][k] < res["l1_test_loss"][k]
