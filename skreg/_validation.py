@@ -104,20 +104,34 @@ def to_design(X):
     return Design(flat, np.empty(0, dtype=X.dtype), empty_idx, empty_idx, False, n_samples, n_features)
 
 
-def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None):
+def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None, y_index=None):
     """Validated sample weights, multiplied by class weights, normalized to sum to one.
 
     The objective is the weighted *mean* loss (DESIGN §2), so the kernels work
     with ``s_i / sum(s)``.
 
+    Parameters
+    ----------
+    y_index : ndarray of int, default=None
+        Class index of every sample. When given, at least two classes must
+        carry positive weight: with all the weight on one class the logistic
+        loss has no finite minimiser (its intercept runs to infinity).
+
     Raises
     ------
     ValueError
-        If a weight is negative or non-finite, or if all weights are zero.
+        If a weight or class weight is negative or non-finite, if all weights
+        are zero, or (with ``y_index``) if fewer than two classes have weight.
     """
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if class_weight_per_sample is not None:
-        sw = sw * class_weight_per_sample
+        cw = np.asarray(class_weight_per_sample, dtype=np.float64)
+        if not np.all(np.isfinite(cw)) or np.any(cw < 0.0):
+            raise ValueError(
+                "class_weight must give every class a finite weight >= 0; got "
+                f"{np.unique(cw)!r} for the classes present."
+            )
+        sw = sw * cw
     with np.errstate(over="ignore"):
         total = sw.sum()
     if not np.isfinite(total) or total < np.finfo(np.float64).tiny:
@@ -132,6 +146,11 @@ def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None):
         raise ValueError(
             "The sample weights (times the class weights) sum to zero or to a non-finite "
             "value; at least one sample needs a positive finite weight."
+        )
+    if y_index is not None and np.unique(y_index[sw > 0.0]).shape[0] < 2:
+        raise ValueError(
+            "Only one class has samples of positive weight (sample_weight times class_weight); "
+            "at least 2 classes need some weight."
         )
     return np.ascontiguousarray(sw / total)
 

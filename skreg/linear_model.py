@@ -267,8 +267,8 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
                     accept_large_sparse=True)
     y = column_or_1d(y, warn=True)
     check_consistent_length(X, y)
-    _, _, Y, multinomial = _encode_targets(y)
-    sw = normalized_sample_weight(sample_weight, X)
+    _, y_index, Y, multinomial = _encode_targets(y)
+    sw = normalized_sample_weight(sample_weight, X, y_index=y_index)
     design = to_design(X)
     if alphas is None:
         alpha_max = _alpha_max_scale(design, Y, sw, multinomial, fit_intercept)
@@ -488,7 +488,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             class_weight_per_sample = compute_class_weight(
                 self.class_weight, classes=classes, y=y
             )[y_index]
-        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample)
+        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
 
         W = np.zeros((Y.shape[1], X.shape[1]))
         b = np.zeros(Y.shape[1])

@@ -406,6 +406,39 @@ def test_bad_data_at_predict_time(spec, make, match):
     assert_same_state(before, state(est))
 
 
+@every_estimator
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({0: -0.5, 1: 1.0}, "class_weight"),
+        ({0: np.nan, 1: 1.0}, "class_weight"),
+        ({0: np.inf, 1: 1.0}, "class_weight"),
+        ({0: 0.0, 1: 1.0}, "Only one class"),
+    ],
+    ids=["negative", "nan", "inf", "zero-for-a-class"],
+)
+def test_bad_class_weight(spec, class_weight, match):
+    if "class_weight" not in spec.make().get_params():
+        pytest.skip("no class_weight parameter")
+    X, y = data()
+    _check_rejected_and_state_kept(
+        spec, lambda est: est.set_params(class_weight=class_weight).fit(X, y), match=match)
+
+
+@every_estimator
+def test_all_weight_on_one_class(spec):
+    """The logistic loss has no finite minimiser when only one class carries weight
+    (the intercept runs to infinity): rejected like one class. The MLP, which
+    trains for a fixed budget of epochs, returns a finite network."""
+    X, y = data()
+    sw = np.where(y == 0, 0.0, 1.0)
+    if spec.kind == "linear":
+        _check_rejected_and_state_kept(spec, lambda est: est.fit(X, y, sample_weight=sw),
+                                       match="Only one class")
+    else:
+        assert_finite_model(fit(spec, X, y, sample_weight=sw), X)
+
+
 def test_unfitted_predict_raises_not_fitted():
     X, _ = data()
     for spec in SPECS:
@@ -770,6 +803,8 @@ PATH_BAD = [
     ("negative-sample_weight", lambda X, y: (X, y, {"sample_weight": _sw(-1.0)}), "Negative"),
     ("all-zero-sample_weight", lambda X, y: (X, y, {"sample_weight": _sw(fill=0.0)}),
      "non-zero|sum to zero"),
+    ("weight-on-one-class", lambda X, y: (X, y, {"sample_weight": (y == 1).astype(float)}),
+     "Only one class"),
     ("empty-X", lambda X, y: (X[:0], y[:0], {}), "0 sample"),
     ("one-class", lambda X, y: (X, np.zeros_like(y), {}), "class"),
     ("3d-X", lambda X, y: (X[:, :, None], y, {}), "dim 3"),
