@@ -850,7 +850,7 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
             class_weight_per_sample = compute_class_weight(
                 self.class_weight, classes=classes, y=y
             )[y_index]
-        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample)
+        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
         if sp.issparse(X):
             X = as_csc(X)
         ratios = self._l1_ratio_grid()
