@@ -399,6 +399,14 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
     copied once), float32 is read without an upcast copy, sparse input is
     converted to CSC and never densified.
 
+    Extreme inputs (tests/test_bad_input.py): the solver squares the entries
+    of X, so magnitudes up to ~1e150 are exact, while ~1e300 raises a
+    ValueError naming extreme values; entries ~1e-300 give the exact all-zero
+    solution under a penalty, and a ConvergenceWarning without one (the
+    curvature underflows). String X, negative or non-finite weights and class
+    weights, and weight on a single class are rejected with a ValueError. A
+    fit that raises leaves the estimator as it was.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer

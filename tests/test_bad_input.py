@@ -439,6 +439,27 @@ def test_all_weight_on_one_class(spec):
         assert_finite_model(fit(spec, X, y, sample_weight=sw), X)
 
 
+@pytest.mark.parametrize("make, match", [
+    (lambda X, y: (_set(X, (0, 0), np.nan), y), "NaN"),
+    (lambda X, y: (X[:, :3], y), "features"),
+    (lambda X, y: (X, y + 7), "not among the fitted classes"),
+    (lambda X, y: (X.astype(str), y), "string"),
+], ids=["nan", "fewer-features", "unseen-label", "string"])
+def test_mlp_failed_partial_fit_keeps_the_model(make, match):
+    X, y = data()
+    est = ElasticNetMLPClassifier((5,), random_state=0)
+    for chunk in np.array_split(np.arange(len(y)), 2):
+        est.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+    before, proba = state(est), est.predict_proba(X)
+    Xb, yb = make(X, y)
+    with pytest.raises(ValueError, match=match):
+        est.partial_fit(Xb, yb)
+    assert_same_state(before, state(est))
+    np.testing.assert_array_equal(est.predict_proba(X), proba)
+    est.partial_fit(X, y)  # and it can go on
+    assert est.n_iter_ == before["n_iter_"] + 1
+
+
 def test_unfitted_predict_raises_not_fitted():
     X, _ = data()
     for spec in SPECS:
@@ -845,13 +866,14 @@ def test_path_rejects_bad_input(case):
 @pytest.mark.parametrize(
     "case", SAME_VALUES + [("memmap", None, None)], ids=[c[0] for c in SAME_VALUES] + ["memmap"]
 )
-def test_path_same_values_in_another_layout(case, tmp_path):
+@pytest.mark.parametrize("penalty", ["l1", "l0"])
+def test_path_same_values_in_another_layout(case, penalty, tmp_path):
     _, make, clean = case
     X, y = data()
     ref_X = X if clean is None else clean(X)
     Xa = _memmap(X, tmp_path, "F") if make is None else make(X)
-    a = path(Xa, y)
-    b = path(ref_X, y)
+    a = path(Xa, y, penalty=penalty)
+    b = path(ref_X, y, penalty=penalty)
     for pa, pb in zip(a, b):
         np.testing.assert_allclose(pa, pb, rtol=1e-7, atol=1e-9)
 
