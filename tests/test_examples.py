@@ -124,3 +124,33 @@ def test_07_l0_vs_l1_at_equal_sparsity(tmp_path):
     for s in res["common_sparsities"]:
         assert res["l0_train_loss"][s] < res["l1_train_loss"][s]
     assert res["l0_test_loss"][k] < res["l1_test_loss"][k]
+
+
+def test_03_leukemia_few_genes_kept(tmp_path):
+    res = _run("plot_03_leukemia_feature_selection", tmp_path)
+    assert (res["n_samples"], res["n_genes"]) == (72, 7129)
+    # Under 1% of the genes are kept, and they are genes that separate ALL from AML
+    # on their own (top of the univariate t-statistic ranking).
+    assert 1 <= res["n_kept"] <= 0.01 * res["n_genes"]
+    assert res["kept_genes_in_top_5_percent"] >= 0.75
+    assert res["kept_genes_median_t_rank"] <= 0.02 * res["n_genes"]
+    # The sparse model classifies held-out patients well (selection inside the outer CV).
+    assert res["outer_cv_accuracy_mean"] >= 0.85
+    # The one-SE rule: a larger alpha, no more genes.
+    assert res["one_se_alpha"] > res["alpha"]
+    assert res["one_se_n_kept"] <= res["n_kept"]
+
+
+def test_06_holdout_cv_one_standard_error(tmp_path):
+    res = _run("plot_06_choosing_lambda", tmp_path)
+    # The estimator's one-SE choice is the documented rule applied to its scores_.
+    assert res["alpha_cv_1se"] == res["alpha_cv_1se_recomputed"]
+    assert res["alpha_cv_1se"] > res["alpha_cv"]
+    assert res["cv_1se_mean_score"] >= res["cv_best_mean_score"] - res["cv_best_se"]
+    assert res["nnz_cv_1se"] < res["nnz_cv"]
+    assert res["mean_nnz_cv_1se"] < res["mean_nnz_cv"]
+    # CV's pick is close to the best on fresh data ...
+    assert res["test_loss_cv"] - res["test_loss_oracle"] < 0.01
+    # ... and, over repeated random splits, varies less and lands closer than one hold-out.
+    assert res["std_log10_alpha_cv"] < res["std_log10_alpha_holdout"]
+    assert res["mean_excess_test_loss_cv"] < res["mean_excess_test_loss_holdout"]
