@@ -417,6 +417,8 @@ class RegularizationPathDisplay:
             alpha = float(final.alpha_)
             n_folds = scores.shape[1] if scores.ndim == 2 else 1
             scoring = final.get_params().get("scoring")
+            if scoring is None:
+                scoring = "neg. log-loss"  # the CV estimator's default score
             score_name = (f"CV {scoring if isinstance(scoring, str) else 'score'}"
                           f" ({n_folds} folds)")
         else:

@@ -198,6 +198,16 @@ def test_from_estimator_elasticnet_uses_l1_ratio(cancer):
     np.testing.assert_allclose(disp.lines_[1].get_ydata(), ref[:, 0, 1], atol=1e-8)
 
 
+def test_from_estimator_l0(cancer):
+    X, y = cancer
+    clf = RegularizedLogisticRegression(penalty="l0", alpha=0.01, l1_ratio=1.0).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(clf, X, y, n_alphas=4, show_zero=True)
+    alphas = disp.lines_[0].get_xdata()
+    _, ref, _, _ = regularization_path(X, y, penalty="l0", l1_ratio=1.0, alphas=alphas)
+    for j, line in enumerate(disp.lines_):
+        np.testing.assert_allclose(line.get_ydata(), ref[:, 0, j], atol=1e-8)
+
+
 def test_from_estimator_unfitted_raises(cancer):
     X, y = cancer
     with pytest.raises(NotFittedError):
