@@ -581,19 +581,21 @@ class Certificate:
 
     Owns the gradient buffers of the pass and the absolute target
     ``tol * alpha_max`` (``alpha_max`` = :func:`max_gradient_at_zero`, read
-    off the first pass when the fit starts from the all-zero model).
+    off the first pass when the fit starts from the all-zero model, or
+    given as ``scale`` by a caller that knows it, e.g. a path).
     ``viol`` holds every coordinate's violation after a call.
     """
 
     def __init__(self, design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
-                 zero_start, verbose):
+                 zero_start, verbose, scale=None):
         K, p = Y.shape[1], design.n_features
         self._args = (design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept)
         self._G = np.empty((design.n_samples, K))
         self.viol = np.empty((K, p))
         self._tol_rel = tol
-        self._scale = None if zero_start else max_gradient_at_zero(
-            design, X_op, Y, sw, multinomial, fit_intercept)
+        if scale is None and not zero_start:
+            scale = max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept)
+        self._scale = scale
         self.kkt_tol = tol
         self.n_passes = 0
         self._verbose = verbose
@@ -648,7 +650,7 @@ def _conjugate_gradient(hess_vec, rhs, precond, rtol, max_steps):
 
 
 def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol, max_iter,
-                    verbose=False):
+                    verbose=False, scale=None):
     """Truncated Newton for the smooth case (L2 or no penalty): the same objective,
     certificate and line search as :func:`newton_cd_solve`, but each Newton system is
     solved by Jacobi-preconditioned conjugate gradient on Hessian-vector products
@@ -664,7 +666,7 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
     X_op = design_operator(design)
     Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
     certify = Certificate(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, tol,
-                          zero_start, verbose)
+                          zero_start, verbose, scale)
     g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
     arrays = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse, n)
@@ -750,7 +752,7 @@ def select_working_set(w_k, viol_k, ws_size):
 
 
 def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol,
-                    max_iter, ws_start, verbose=False):
+                    max_iter, ws_start, verbose=False, scale=None):
     """Fit penalized logistic regression in place in ``W`` (K, p) and ``b`` (K,).
 
     Parameters
@@ -794,7 +796,7 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
     X_op = design_operator(design)
     Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
     certify = Certificate(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
-                          zero_start, verbose)
+                          zero_start, verbose, scale)
     viol = certify.viol
     g, h, dz = np.empty(n), np.empty(n), np.empty(n)
     dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)

@@ -95,7 +95,7 @@ def _warn_if_separated(design, Y, sw, multinomial, W, b):
 
 
 def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter,
-           verbose):
+           verbose, scale=None):
     """Fit in place in ``W``, ``b`` with the right solver; warn when the certificate is missed.
 
     Newton-CD with working sets whenever there is an L1 part; without one,
@@ -104,10 +104,10 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
     smooth = alpha == 0.0 or l1_ratio == 0.0
     if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
         info = newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
-                               max_iter, verbose)
+                               max_iter, verbose, scale)
     else:
         info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
-                               tol, max_iter, _WS_START, verbose)
+                               tol, max_iter, _WS_START, verbose, scale)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
         raise ValueError(
             "The solver produced non-finite coefficients; check the input for extreme "
@@ -169,20 +169,22 @@ def _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas, fit_inte
     n_rows = Y.shape[1]
     W = np.zeros((n_rows, design.n_features))
     b = np.zeros(n_rows)
+    # The certificate's scale (alpha_max) once for the whole path, not once per point.
+    scale = _alpha_max_scale(design, Y, sw, multinomial, fit_intercept)
     if penalty == "l0":
         W0, b0 = np.empty_like(W), np.empty_like(b)
     for alpha in alphas:
         a, rho = resolve_penalty(penalty, alpha, l1_ratio)
         if penalty == "l0" and a > 0.0:
             _solve(design, Y, sw, multinomial, a, 1.0, fit_intercept, W, b, tol, max_iter,
-                   False)
+                   False, scale)
             W0[:], b0[:] = W, b
             n_iter = _solve_l0(design, Y, sw, multinomial, a, rho, fit_intercept, W0, b0, tol,
                                max_iter)
             yield W0, b0, n_iter, n_iter, np.nan
         else:
             info = _solve(design, Y, sw, multinomial, a, rho, fit_intercept, W, b, tol,
-                          max_iter, False)
+                          max_iter, False, scale)
             yield W, b, info.n_iter, info.n_passes, info.kkt
 
 
