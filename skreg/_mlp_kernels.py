@@ -1,8 +1,30 @@
-"""Numba kernels of :class:`skreg.neural_network.ElasticNetMLPClassifier`.
+"""Training and inference kernels of :class:`skreg.neural_network.ElasticNetMLPClassifier`.
 
-One call of :func:`train_epoch` runs a whole epoch (every mini-batch:
-forward, backward, optimizer step, proximal step, max-norm projection), so a
-Python fit loop pays one call per epoch, not one per mini-batch.
+Structure (chosen for cold-start time)
+--------------------------------------
+:func:`train_epoch` runs a whole epoch: for every mini-batch the forward
+pass, the loss, the backward pass, the optimizer step, the proximal step and
+the max-norm projection. The mini-batch loop is plain Python; the matrix
+products are numpy GEMMs (``np.dot(..., out=...)`` into preallocated
+buffers); numba compiles only *leaf* kernels, the fused elementwise loops
+that numpy would need several passes for:
+
+* activation + bias (one kernel per activation) and its derivative,
+* the output loss and its gradient,
+* the Adam / SGD step fused with the L1 prox,
+* dropout masks and input noise (counter-based random numbers),
+* batch normalization (training mode), the sparse first layer.
+
+No kernel calls another large kernel, and each is compiled only when a fit
+uses it (a ReLU / Adam / dense fit never compiles the tanh, SGD, dropout,
+batch-norm or sparse kernels). numba re-optimizes and re-emits every callee
+inside each caller's module, so the former design (one ``train_epoch`` kernel
+calling a five-level tree of kernels) paid the machine code of the leaves
+five times: about 19 s of compilation for the first fit, against about 1-2 s
+now. The Python loop costs a few microseconds per mini-batch (see
+``benchmarks/bench_startup.py`` and ``bench_mlp.py`` for both sides).
+Inference (:func:`predict_logits`) and the row hashes (:func:`row_keys`) are
+numpy only.
 
 Memory layout
 -------------
@@ -14,11 +36,10 @@ float dtype)::
 
 ``W_l`` (``sizes[l] x sizes[l+1]``, C order) starts at ``w_off[l]``, ``b_l`` at
 ``b_off[l]``; with batch norm, hidden layer ``l`` has ``gamma_l`` at
-``bn_off[l]`` and ``beta_l`` right after. The optimizer state (``m``, ``v``)
-has the same layout, so the Adam / SGD update and the proximal step are one
-fused loop over a vector, and the L1 prox only touches the weight prefix.
-Views of this vector (``theta[a:b].reshape(...)``) feed ``np.dot``, which
-numba lowers to BLAS GEMM.
+``bn_off[l]`` and ``beta_l`` right after. The gradient and the optimizer
+state (``m``, ``v``) have the same layout, so the Adam / SGD update and the
+proximal step are one fused loop over a vector, and the L1 prox only touches
+the weight prefix. The per-layer matrices are views of these vectors.
 
 Randomness
 ----------
@@ -30,13 +51,22 @@ gives the same model bit for bit, and a row of integer weight ``k`` sees
 exactly the masks that ``k`` repeated copies of it see: sample weights are
 equivalent to repetition even with dropout and noise.
 
-Dense and sparse input share every kernel: only the first layer's product
-(:func:`_first_layer_forward` / :func:`_first_layer_backward`) branches on
-``is_sparse``; sparse X is read as CSR and never densified.
+Dense and sparse input share everything but the first layer's product: dense
+rows are gathered into a buffer (and perturbed there) before a GEMM, sparse X
+is read as CSR by two kernels and never densified.
+
+Compiled signatures
+-------------------
+Every kernel is called with one fixed set of argument types per float dtype
+(arrays C-contiguous, integer scalars int64, penalties in the parameters'
+dtype), so a fit compiles each kernel it uses once per dtype; see
+``tests/test_cache.py`` for the on-disk cache.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
+from scipy.special import expit
 
 from ._losses import log1pexp, logsumexp_row, sigmoid
 from ._penalties import max_norm_project, soft_threshold
@@ -60,10 +90,12 @@ N_HYPER = 11
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LAYER_MIX = np.uint64(0xD6E8FEB86659FD93)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+#: Offset of the Gaussian draws in a row's random stream (the uniform draws use 1..d).
+_NOISE_OFFSET = 1_000_003
 
 
 # ---------------------------------------------------------------------------
-# Counter-based random numbers
+# Counter-based random numbers (scalar helpers, inlined by LLVM into the kernels)
 # ---------------------------------------------------------------------------
 
 
@@ -84,190 +116,115 @@ def _stream(key, seed, epoch, layer):
 
 
 @njit(**_JIT)
-def _uniform(stream, j):
-    """The ``j``-th uniform draw in ``[0, 1)`` of a stream (53 random bits)."""
-    return (_mix64(stream + _GOLDEN * np.uint64(j + 1)) >> np.uint64(11)) * _TO_UNIT
+def _perturb_value(v, stream, j, p, inv_keep, noise):
+    """Dropout (rate ``p``, inverted) then additive Gaussian noise for unit / feature ``j``.
+
+    Returns the new value and its dropout scale (0 or ``inv_keep``). The
+    uniform draw is the ``j``-th of the stream, the Gaussian (Box-Muller) uses
+    draws ``2 (j + _NOISE_OFFSET) + 1`` and ``+ 2``.
+    """
+    keep = 1.0
+    if p > 0.0:
+        u = (_mix64(stream + _GOLDEN * np.uint64(j + 1)) >> np.uint64(11)) * _TO_UNIT
+        keep = 0.0 if u < p else inv_keep
+        v = v * keep
+    if noise > 0.0:
+        k = 2 * (j + _NOISE_OFFSET)
+        u1 = (_mix64(stream + _GOLDEN * np.uint64(k + 2)) >> np.uint64(11)) * _TO_UNIT
+        u2 = (_mix64(stream + _GOLDEN * np.uint64(k + 3)) >> np.uint64(11)) * _TO_UNIT
+        v = v + noise * (np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2))
+    return v, keep
 
 
 @njit(**_JIT)
-def _gauss(stream, j):
-    """The ``j``-th standard normal draw of a stream (Box-Muller)."""
-    u1 = _uniform(stream, 2 * j + 1)
-    u2 = _uniform(stream, 2 * j + 2)
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+def _perturb_rows(M, D, keys, rows, seed, epoch, layer, p, noise, record):
+    """Dropout / noise on the batch matrix ``M`` (row ``r`` is sample ``rows[r]``), in place.
+
+    With ``record`` the dropout scales are written to ``D`` (for the backward pass).
+    """
+    b, n = M.shape
+    inv_keep = 1.0 / (1.0 - p)
+    for r in range(b):
+        s = _stream(keys[rows[r]], seed, epoch, layer)
+        for j in range(n):
+            v, keep = _perturb_value(M[r, j], s, j, p, inv_keep, noise)
+            M[r, j] = v
+            if record:
+                D[r, j] = keep
 
 
-@njit(**_JIT)
+def _mix64_np(x):
+    """:func:`_mix64` on a uint64 numpy array (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def row_keys(X, data, indices, indptr, is_sparse):
     """64-bit hash of the content of every row (its nonzero ``(column, value)`` pairs).
 
     Dense and sparse input with the same values get the same keys; so do
     float32 and float64 input (values are hashed as float64). Identical rows
     get identical keys, which is what makes sample weights equal repetition
-    under dropout and noise.
+    under dropout and noise. numpy only (uint64 arithmetic wraps modulo 2**64).
     """
     if is_sparse:
-        n = indptr.shape[0] - 1
+        vals = np.asarray(data, dtype=np.float64)
+        cols = np.asarray(indices).astype(np.uint64) + np.uint64(1)
+        h = _mix64_np(vals.view(np.uint64) ^ _mix64_np(_GOLDEN * cols))
+        h[vals == 0.0] = 0
+        csum = np.zeros(h.shape[0] + 1, dtype=np.uint64)
+        np.cumsum(h, out=csum[1:])
+        sums = csum[indptr[1:]] - csum[indptr[:-1]]
     else:
-        n = X.shape[0]
-    d = X.shape[1]
-    keys = np.empty(n, dtype=np.uint64)
-    tmp = np.empty(1, dtype=np.float64)
-    bits = tmp.view(np.uint64)
-    for i in range(n):
-        h = np.uint64(0)
-        if is_sparse:
-            for k in range(indptr[i], indptr[i + 1]):
-                v = data[k]
-                if v != 0.0:
-                    tmp[0] = v
-                    h += _mix64(bits[0] ^ _mix64(_GOLDEN * np.uint64(indices[k] + 1)))
-        else:
-            for j in range(d):
-                v = X[i, j]
-                if v != 0.0:
-                    tmp[0] = v
-                    h += _mix64(bits[0] ^ _mix64(_GOLDEN * np.uint64(j + 1)))
-        keys[i] = _mix64(h)
-    return keys
+        n, d = X.shape
+        col_hash = _mix64_np(_GOLDEN * np.arange(1, d + 1, dtype=np.uint64))
+        sums = np.empty(n, dtype=np.uint64)
+        step = max(1, (1 << 20) // max(d, 1))
+        for a in range(0, n, step):
+            V = np.ascontiguousarray(X[a:a + step], dtype=np.float64)
+            H = _mix64_np(V.view(np.uint64) ^ col_hash)
+            H[V == 0.0] = 0
+            sums[a:a + step] = H.sum(axis=1, dtype=np.uint64)
+    return _mix64_np(sums)
 
 
 # ---------------------------------------------------------------------------
-# Workspace
+# Forward kernels
 # ---------------------------------------------------------------------------
 
 
 @njit(**_JIT)
-def _workspace_offsets(sizes, B):
-    """Offsets of the per-layer buffers in one flat workspace for batches of ``B`` rows.
-
-    Row ``l`` of ``offs`` holds, for layer ``l`` (``n = sizes[l+1]`` units):
-    pre-activations ``Z`` (B*n), outputs ``A`` (B*n), dropout scales ``D`` (B*n),
-    batch-norm normalized values ``XH`` (B*n), batch mean and inverse std (2n).
-    Returns ``offs``, the offsets of the two gradient buffers and the total size.
-    """
-    L = sizes.shape[0] - 1
-    offs = np.empty((L, 5), dtype=np.int64)
-    pos = B * sizes[0]  # the gathered / perturbed input batch comes first
-    maxn = sizes[0]
-    for l in range(L):
-        n = sizes[l + 1]
-        if n > maxn:
-            maxn = n
-        for k in range(4):
-            offs[l, k] = pos
-            pos += B * n
-        offs[l, 4] = pos
-        pos += 2 * n
-    g1 = pos
-    g2 = pos + B * maxn
-    return offs, g1, g2, g2 + B * maxn
-
-
-# ---------------------------------------------------------------------------
-# Forward pass
-# ---------------------------------------------------------------------------
-
-
-@njit(**_JIT)
-def _perturb(v, stream, j, p_in, inv_keep, noise):
-    """Input dropout then additive Gaussian noise for input feature ``j``."""
-    if p_in > 0.0:
-        if _uniform(stream, j) < p_in:
-            v = 0.0
-        else:
-            v = v * inv_keep
-    if noise > 0.0:
-        v = v + noise * _gauss(stream, j + 1_000_003)
-    return v
-
-
-@njit(**_JIT)
-def _first_layer_forward(X, data, indices, indptr, xv, order, start, b, W0, Z0, XB,
-                         keys, seed, epoch, p_in, noise, perturb, is_sparse):
-    """``Z0 = X_batch @ W0`` (no bias), after input dropout / noise when ``perturb``.
-
-    Dense rows are gathered into ``XB`` (and perturbed there); sparse rows are
-    multiplied straight from CSR, perturbed values are written to ``xv`` at
-    their CSR position for the backward pass.
-    """
-    d = W0.shape[0]
-    n1 = W0.shape[1]
-    inv_keep = 1.0 / (1.0 - p_in)
-    if not is_sparse:
-        for r in range(b):
-            i = order[start + r]
-            for j in range(d):
-                XB[r, j] = X[i, j]
-            if perturb:
-                s = _stream(keys[i], seed, epoch, 0)
-                for j in range(d):
-                    XB[r, j] = _perturb(XB[r, j], s, j, p_in, inv_keep, noise)
-        np.dot(XB, W0, Z0)
-    else:
-        s = np.uint64(0)
-        for r in range(b):
-            i = order[start + r]
-            for u in range(n1):
-                Z0[r, u] = 0.0
-            if perturb:
-                s = _stream(keys[i], seed, epoch, 0)
-            for k in range(indptr[i], indptr[i + 1]):
-                v = data[k]
-                col = indices[k]
-                if perturb:
-                    v = _perturb(v, s, col, p_in, inv_keep, noise)
-                    xv[k] = v
-                if v != 0.0:
-                    for u in range(n1):
-                        Z0[r, u] += v * W0[col, u]
-
-
-@njit(**_JIT)
-def _activate_only(Z, A, act):
+def _relu_forward(Z, A, bias):
+    """``Z += bias``, ``A = max(Z, 0)`` in one pass."""
     b, n = Z.shape
-    if act == ACT_RELU:
-        for r in range(b):
-            for u in range(n):
-                A[r, u] = max(Z[r, u], 0.0)
-    elif act == ACT_TANH:
-        for r in range(b):
-            for u in range(n):
-                A[r, u] = np.tanh(Z[r, u])
-    else:
-        for r in range(b):
-            for u in range(n):
-                A[r, u] = sigmoid(Z[r, u])
+    for r in range(b):
+        for u in range(n):
+            z = Z[r, u] + bias[u]
+            Z[r, u] = z
+            A[r, u] = max(z, 0.0)
 
 
 @njit(**_JIT)
-def _bias_activate(Z, A, bias, act):
-    """``Z += bias`` and ``A = act(Z)`` in one pass (one loop per activation, so it vectorizes).
-
-    An empty ``bias`` means no bias (batch-norm layers, whose shift is ``beta``).
-    """
+def _tanh_forward(Z, A, bias):
+    """``Z += bias``, ``A = tanh(Z)`` in one pass."""
     b, n = Z.shape
-    if bias.shape[0] == 0:
-        _activate_only(Z, A, act)
-        return
-    if act == ACT_RELU:
-        for r in range(b):
-            for u in range(n):
-                z = Z[r, u] + bias[u]
-                Z[r, u] = z
-                A[r, u] = max(z, 0.0)
-    elif act == ACT_TANH:
-        for r in range(b):
-            for u in range(n):
-                z = Z[r, u] + bias[u]
-                Z[r, u] = z
-                A[r, u] = np.tanh(z)
-    else:
-        for r in range(b):
-            for u in range(n):
-                z = Z[r, u] + bias[u]
-                Z[r, u] = z
-                A[r, u] = sigmoid(z)
+    for r in range(b):
+        for u in range(n):
+            z = Z[r, u] + bias[u]
+            Z[r, u] = z
+            A[r, u] = np.tanh(z)
+
+
+@njit(**_JIT)
+def _logistic_forward(Z, A, bias):
+    """``Z += bias``, ``A = sigmoid(Z)`` in one pass."""
+    b, n = Z.shape
+    for r in range(b):
+        for u in range(n):
+            z = Z[r, u] + bias[u]
+            Z[r, u] = z
+            A[r, u] = sigmoid(z)
 
 
 @njit(**_JIT)
@@ -300,101 +257,56 @@ def _batch_norm_train(Z, XH, stats, gamma, beta, wb, run_mean, run_var, momentum
 
 
 @njit(**_JIT)
-def _batch_norm_eval(Z, gamma, beta, run_mean, run_var, eps):
-    b, n = Z.shape
-    for u in range(n):
-        scale = gamma[u] / np.sqrt(run_var[u] + eps)
-        shift = beta[u] - run_mean[u] * scale
-        for r in range(b):
-            Z[r, u] = Z[r, u] * scale + shift
+def _sparse_forward(data, indices, indptr, rows, W0, Z0, xv, keys, seed, epoch, p_in, noise,
+                    perturb):
+    """``Z0 = X[rows] @ W0`` straight from CSR, after input dropout / noise when ``perturb``.
 
-
-@njit(**_JIT)
-def _forward(X, data, indices, indptr, xv, order, start, b, theta, sizes, w_off, b_off,
-             bn_off, bn_run, drop, keys, ws, offs, wb, opts, hyper, train, epoch):
-    """Forward pass of rows ``order[start:start+b]``; logits end in the last layer's ``Z``.
-
-    ``train`` selects dropout, input noise and batch statistics (updating
-    the running averages in ``bn_run``); otherwise running statistics are
-    used and nothing random happens.
+    Perturbed values are written to ``xv`` at their CSR position for the backward pass.
     """
-    L = sizes.shape[0] - 1
-    d = sizes[0]
-    act = opts[O_ACT]
-    bn = opts[O_BN] != 0
-    seed = np.uint64(opts[O_SEED])
-    noise = hyper[H_NOISE] if train else 0.0
-    p_in = drop[0] if train else 0.0
-    perturb = p_in > 0.0 or noise > 0.0
-    n_hidden_units = 0
-    for l in range(L - 1):
-        n_hidden_units += sizes[l + 1]
-    hid = 0  # offset of the current hidden layer in the running statistics
-    for l in range(L):
-        n_in = sizes[l]
-        n = sizes[l + 1]
-        W = theta[w_off[l]:w_off[l] + n_in * n].reshape((n_in, n))
-        Z = ws[offs[l, 0]:offs[l, 0] + b * n].reshape((b, n))
-        if l == 0:
-            XB = ws[0:b * d].reshape((b, d))
-            _first_layer_forward(X, data, indices, indptr, xv, order, start, b, W, Z, XB,
-                                 keys, seed, epoch, p_in, noise, perturb, opts[O_SPARSE] != 0)
-        else:
-            Ap = ws[offs[l - 1, 1]:offs[l - 1, 1] + b * n_in].reshape((b, n_in))
-            np.dot(Ap, W, Z)
-        hidden = l < L - 1
-        if hidden and bn:
-            gamma = theta[bn_off[l]:bn_off[l] + n]
-            beta = theta[bn_off[l] + n:bn_off[l] + 2 * n]
-            run_mean = bn_run[hid:hid + n]
-            run_var = bn_run[n_hidden_units + hid:n_hidden_units + hid + n]
-            if train:
-                XH = ws[offs[l, 3]:offs[l, 3] + b * n].reshape((b, n))
-                stats = ws[offs[l, 4]:offs[l, 4] + 2 * n]
-                _batch_norm_train(Z, XH, stats, gamma, beta, wb, run_mean, run_var,
-                                  hyper[H_BN_MOMENTUM], hyper[H_BN_EPS])
-            else:
-                _batch_norm_eval(Z, gamma, beta, run_mean, run_var, hyper[H_BN_EPS])
-        # with batch norm the hidden bias is redundant (beta is the shift): not used, stays 0
-        bias = theta[b_off[l]:b_off[l] + n] if not (hidden and bn) else theta[0:0]
-        if hidden:
-            A = ws[offs[l, 1]:offs[l, 1] + b * n].reshape((b, n))
-            _bias_activate(Z, A, bias, act)
-            p = drop[l + 1] if train else 0.0
-            if p > 0.0:
-                D = ws[offs[l, 2]:offs[l, 2] + b * n].reshape((b, n))
-                inv_keep = 1.0 / (1.0 - p)
-                for r in range(b):
-                    s = _stream(keys[order[start + r]], seed, epoch, l + 1)
-                    for u in range(n):
-                        keep = inv_keep if _uniform(s, u) >= p else 0.0
-                        D[r, u] = keep
-                        A[r, u] *= keep
-            hid += n
-        else:
-            for r in range(b):
-                for u in range(n):
-                    Z[r, u] += bias[u]
+    n1 = W0.shape[1]
+    inv_keep = 1.0 / (1.0 - p_in)
+    s = np.uint64(0)
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        for u in range(n1):
+            Z0[r, u] = 0.0
+        if perturb:
+            s = _stream(keys[i], seed, epoch, np.int64(0))  # not a literal: one signature
+        for k in range(indptr[i], indptr[i + 1]):
+            v = data[k]
+            col = np.int64(indices[k])
+            if perturb:
+                v, keep = _perturb_value(v, s, col, p_in, inv_keep, noise)
+                xv[k] = v
+            if v != 0.0:
+                for u in range(n1):
+                    Z0[r, u] += v * W0[col, u]
 
 
 # ---------------------------------------------------------------------------
-# Loss and backward pass
+# Loss and backward kernels
 # ---------------------------------------------------------------------------
 
 
 @njit(**_JIT)
-def _output_loss_grad(Zout, G, y, w, order, start, b, scale):
-    """Weighted loss of the batch; ``G = scale * w_i * (p_i - y_i)`` (gradient wrt logits).
+def _output_loss_grad(Zout, bias, G, gb, y, w, rows, scale):
+    """Add the output bias; weighted loss of the batch; ``G = scale * w_i * (p_i - y_i)``.
 
-    One output (binary): logistic loss; several: softmax cross-entropy.
+    ``G`` is the gradient wrt the logits, ``gb`` (its column sums) the output
+    bias gradient. One output (binary): logistic loss; several: softmax
+    cross-entropy.
     """
-    K = Zout.shape[1]
+    b, K = Zout.shape
     loss = 0.0
+    for k in range(K):
+        gb[k] = 0.0
     for r in range(b):
-        i = order[start + r]
+        i = rows[r]
         wi = w[i]
         c = scale * wi
         yi = y[i]
+        for k in range(K):
+            Zout[r, k] += bias[k]
         if K == 1:
             z = Zout[r, 0]
             yy = 1.0 if yi == 1 else 0.0
@@ -406,122 +318,115 @@ def _output_loss_grad(Zout, G, y, w, order, start, b, scale):
             for k in range(K):
                 G[r, k] = c * np.exp(Zout[r, k] - lse)
             G[r, yi] -= c
+        for k in range(K):
+            gb[k] += G[r, k]
     return loss
 
 
 @njit(**_JIT)
-def _first_layer_backward(data, indices, indptr, xv, order, start, b, XB, G, GW, is_sparse,
-                          perturb):
-    """``GW = X_batch^T G`` for the first layer (the perturbed inputs of the forward pass)."""
-    if not is_sparse:
-        np.dot(XB.T, G, GW)
-        return
+def _column_sums(G, gb):
+    """``gb = G.sum(axis=0)`` (a bias gradient)."""
+    b, n = G.shape
+    for u in range(n):
+        gb[u] = 0.0
+    for r in range(b):
+        for u in range(n):
+            gb[u] += G[r, u]
+
+
+@njit(**_JIT)
+def _relu_backward(G, Z, D, gb, use_d, want_gb):
+    """``G *= D * relu'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = column sums."""
+    b, n = G.shape
+    if use_d:
+        for r in range(b):
+            for u in range(n):
+                G[r, u] = G[r, u] * D[r, u] if Z[r, u] > 0.0 else 0.0
+    else:
+        for r in range(b):
+            for u in range(n):
+                if Z[r, u] <= 0.0:
+                    G[r, u] = 0.0
+    if want_gb:
+        _column_sums(G, gb)
+
+
+@njit(**_JIT)
+def _tanh_backward(G, Z, D, gb, use_d, want_gb):
+    """``G *= D * tanh'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = column sums."""
+    b, n = G.shape
+    for r in range(b):
+        for u in range(n):
+            t = np.tanh(Z[r, u])
+            g = G[r, u] * D[r, u] if use_d else G[r, u]
+            G[r, u] = g * (1.0 - t * t)
+    if want_gb:
+        _column_sums(G, gb)
+
+
+@njit(**_JIT)
+def _logistic_backward(G, Z, D, gb, use_d, want_gb):
+    """``G *= D * sigmoid'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = sums."""
+    b, n = G.shape
+    for r in range(b):
+        for u in range(n):
+            sg = sigmoid(Z[r, u])
+            g = G[r, u] * D[r, u] if use_d else G[r, u]
+            G[r, u] = g * (sg * (1.0 - sg))
+    if want_gb:
+        _column_sums(G, gb)
+
+
+@njit(**_JIT)
+def _gather_rows(X, rows, XB):
+    """``XB = X[rows]`` (the dense input batch)."""
+    d = X.shape[1]
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        for j in range(d):
+            XB[r, j] = X[i, j]
+
+
+@njit(**_JIT)
+def _batch_norm_backward(G, XH, stats, gamma, ggamma, gbeta, wb):
+    """dLoss/d(normalized output) -> dLoss/d(pre-batch-norm Z) in place, plus gamma/beta grads.
+
+    ``y = gamma * xh + beta``, ``xh = (z - mu) * istd`` with weighted batch statistics:
+    ``dz_i = istd * (dxh_i - wb_i * sum_j dxh_j - wb_i * xh_i * sum_j dxh_j xh_j)``.
+    """
+    b, n = G.shape
+    for u in range(n):
+        sg = 0.0
+        sgx = 0.0
+        for r in range(b):
+            sg += G[r, u]
+            sgx += G[r, u] * XH[r, u]
+        gbeta[u] = sg
+        ggamma[u] = sgx
+        gm = gamma[u]
+        istd = stats[n + u]
+        for r in range(b):
+            G[r, u] = istd * gm * (G[r, u] - wb[r] * sg - wb[r] * XH[r, u] * sgx)
+
+
+@njit(**_JIT)
+def _sparse_backward(vals, indices, indptr, rows, G, GW):
+    """``GW = X[rows]^T G`` from CSR (``vals``: the stored or the perturbed values)."""
     GW[:, :] = 0.0
     n1 = G.shape[1]
-    for r in range(b):
-        i = order[start + r]
+    for r in range(rows.shape[0]):
+        i = rows[r]
         for k in range(indptr[i], indptr[i + 1]):
-            v = xv[k] if perturb else data[k]
+            v = vals[k]
             if v != 0.0:
                 col = indices[k]
                 for u in range(n1):
                     GW[col, u] += v * G[r, u]
 
 
-@njit(**_JIT)
-def _hidden_backward(G, Z, D, XH, stats, gamma, ggamma, gbeta, wb, act, p, bn):
-    """Turn ``G`` = dLoss/dA (layer output) into dLoss/d(pre-batch-norm Z), in place."""
-    b, n = G.shape
-    if p > 0.0:
-        for r in range(b):
-            for u in range(n):
-                G[r, u] *= D[r, u]
-    if act == ACT_RELU:
-        for r in range(b):
-            for u in range(n):
-                if Z[r, u] <= 0.0:
-                    G[r, u] = 0.0
-    elif act == ACT_TANH:
-        for r in range(b):
-            for u in range(n):
-                t = np.tanh(Z[r, u])
-                G[r, u] *= 1.0 - t * t
-    else:
-        for r in range(b):
-            for u in range(n):
-                sg = sigmoid(Z[r, u])
-                G[r, u] *= sg * (1.0 - sg)
-    if bn:
-        # y = gamma * xh + beta, xh = (z - mu) * istd with weighted batch statistics:
-        # dz_i = istd * (dxh_i - wb_i * sum_j dxh_j - wb_i * xh_i * sum_j dxh_j xh_j)
-        for u in range(n):
-            sg = 0.0
-            sgx = 0.0
-            for r in range(b):
-                sg += G[r, u]
-                sgx += G[r, u] * XH[r, u]
-            gbeta[u] = sg
-            ggamma[u] = sgx
-            gm = gamma[u]
-            istd = stats[n + u]
-            for r in range(b):
-                G[r, u] = istd * gm * (G[r, u] - wb[r] * sg - wb[r] * XH[r, u] * sgx)
-
-
-@njit(**_JIT)
-def _backward(data, indices, indptr, xv, order, start, b, theta, grad, sizes, w_off, b_off,
-              bn_off, drop, ws, offs, g1, g2, wb, opts, perturb):
-    """Backward pass: gradient of the batch loss in ``grad`` (the ``theta`` layout).
-
-    Expects the output gradient in the buffer at ``g1``.
-    """
-    L = sizes.shape[0] - 1
-    d = sizes[0]
-    act = opts[O_ACT]
-    bn = opts[O_BN] != 0
-    cur = g1
-    other = g2
-    for l in range(L - 1, -1, -1):
-        n_in = sizes[l]
-        n = sizes[l + 1]
-        G = ws[cur:cur + b * n].reshape((b, n))
-        GW = grad[w_off[l]:w_off[l] + n_in * n].reshape((n_in, n))
-        if l == 0:
-            XB = ws[0:b * d].reshape((b, d))
-            _first_layer_backward(data, indices, indptr, xv, order, start, b, XB, G, GW,
-                                  opts[O_SPARSE] != 0, perturb)
-        else:
-            Ap = ws[offs[l - 1, 1]:offs[l - 1, 1] + b * n_in].reshape((b, n_in))
-            np.dot(Ap.T, G, GW)
-        if not (bn and l < L - 1):
-            gb = grad[b_off[l]:b_off[l] + n]
-            for u in range(n):
-                gb[u] = 0.0
-            for r in range(b):
-                for u in range(n):
-                    gb[u] += G[r, u]
-        if l > 0:
-            W = theta[w_off[l]:w_off[l] + n_in * n].reshape((n_in, n))
-            Gp = ws[other:other + b * n_in].reshape((b, n_in))
-            np.dot(G, W.T, Gp)
-            k = l - 1
-            Zp = ws[offs[k, 0]:offs[k, 0] + b * n_in].reshape((b, n_in))
-            Dp = ws[offs[k, 2]:offs[k, 2] + b * n_in].reshape((b, n_in))
-            XHp = ws[offs[k, 3]:offs[k, 3] + b * n_in].reshape((b, n_in))
-            stats = ws[offs[k, 4]:offs[k, 4] + 2 * n_in]
-            if bn:
-                gamma = theta[bn_off[k]:bn_off[k] + n_in]
-                ggamma = grad[bn_off[k]:bn_off[k] + n_in]
-                gbeta = grad[bn_off[k] + n_in:bn_off[k] + 2 * n_in]
-            else:
-                gamma = theta[0:0]
-                ggamma = grad[0:0]
-                gbeta = grad[0:0]
-            _hidden_backward(Gp, Zp, Dp, XHp, stats, gamma, ggamma, gbeta, wb, act,
-                             drop[l], bn)
-            tmp = cur
-            cur = other
-            other = tmp
+_FORWARD = {ACT_RELU: _relu_forward, ACT_TANH: _tanh_forward, ACT_LOGISTIC: _logistic_forward}
+_BACKWARD = {ACT_RELU: _relu_backward, ACT_TANH: _tanh_backward,
+             ACT_LOGISTIC: _logistic_backward}
 
 
 # ---------------------------------------------------------------------------
@@ -590,45 +495,193 @@ def _sgd_prox_segment(theta, grad, vel, lo, hi, lr, mom, nesterov, l2, l1):
         th[j] = x
 
 
-@njit(**_JIT)
-def _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper, sc):
-    """One optimizer step (step number ``t``, 1-based) on every parameter, prox, max-norm.
+class _Optimizer:
+    """One optimizer step (Adam or SGD) + L1 prox + max-norm on the flat vectors."""
 
-    ``sc`` is a scratch vector of 8 scalars in the parameters' dtype.
+    def __init__(self, theta, grad, m, v, n_weights, Ws, opts, hyper):
+        self.theta, self.grad, self.m, self.v = theta, grad, m, v
+        self.n_weights = int(n_weights)
+        self.n_params = int(theta.shape[0])
+        self.Ws = Ws
+        cast = theta.dtype.type
+        alpha, l1_ratio = float(hyper[H_ALPHA]), float(hyper[H_L1_RATIO])
+        self.l1 = cast(alpha * l1_ratio)
+        self.l2 = cast(alpha * (1.0 - l1_ratio))
+        self.zero = cast(0.0)
+        self.adam = opts[O_SOLVER] == SOLVER_ADAM
+        self.lr = float(hyper[H_LR])
+        self.b1, self.b2 = float(hyper[H_BETA1]), float(hyper[H_BETA2])
+        self.sc = np.array([self.lr, self.b1, 1.0 - self.b1, self.b2, 1.0 - self.b2,
+                            float(hyper[H_EPS]), 1.0, 1.0], dtype=theta.dtype)
+        self.mom = float(hyper[H_MOMENTUM])
+        self.nesterov = bool(opts[O_NESTEROV] != 0)
+        self.max_norm = float(hyper[H_MAX_NORM])
+
+    def step(self, t):
+        """Step number ``t`` (1-based)."""
+        th, gr, nw, n_params = self.theta, self.grad, self.n_weights, self.n_params
+        if self.adam:
+            sc = self.sc
+            sc[6] = 1.0 / (1.0 - self.b1 ** t)
+            sc[7] = 1.0 / (1.0 - self.b2 ** t)
+            _adam_prox_segment(th, gr, self.m, self.v, 0, nw, sc, self.l2, self.l1)
+            _adam_prox_segment(th, gr, self.m, self.v, nw, n_params, sc, self.zero, self.zero)
+        else:
+            _sgd_prox_segment(th, gr, self.m, 0, nw, self.lr, self.mom, self.nesterov,
+                              self.l2, self.l1)
+            _sgd_prox_segment(th, gr, self.m, nw, n_params, self.lr, self.mom, self.nesterov,
+                              self.zero, self.zero)
+        if self.max_norm > 0.0:
+            for W in self.Ws:
+                max_norm_project(W, self.max_norm)
+
+
+# ---------------------------------------------------------------------------
+# One pass over a batch (Python driver of the kernels and GEMMs)
+# ---------------------------------------------------------------------------
+
+
+def _param_views(vec, sizes, w_off, b_off, bn_off, bn):
+    """Per-layer views ``(W, b, gamma, beta)`` of a vector in the ``theta`` layout."""
+    L = len(sizes) - 1
+    Ws = [vec[w_off[l]:w_off[l] + sizes[l] * sizes[l + 1]].reshape(sizes[l], sizes[l + 1])
+          for l in range(L)]
+    bs = [vec[b_off[l]:b_off[l] + sizes[l + 1]] for l in range(L)]
+    gammas, betas = [], []
+    if bn:
+        for l in range(L - 1):
+            n = sizes[l + 1]
+            gammas.append(vec[bn_off[l]:bn_off[l] + n])
+            betas.append(vec[bn_off[l] + n:bn_off[l] + 2 * n])
+    return Ws, bs, gammas, betas
+
+
+class _Pass:
+    """Buffers and parameter views for training passes over batches of at most ``B`` rows.
+
+    Built once per :func:`train_epoch` call; the views alias ``theta``,
+    ``grad`` and ``bn_run``, which the kernels update in place.
     """
-    alpha = hyper[H_ALPHA]
-    n_params = theta.shape[0]
-    sc[0] = alpha * hyper[H_L1_RATIO]
-    sc[1] = alpha * (1.0 - hyper[H_L1_RATIO])
-    sc[2] = 0.0
-    l1 = sc[0]
-    l2 = sc[1]
-    zero = sc[2]
-    lr = hyper[H_LR]
-    if opts[O_SOLVER] == SOLVER_ADAM:
-        b1 = hyper[H_BETA1]
-        b2 = hyper[H_BETA2]
-        sc[0] = lr
-        sc[1] = b1
-        sc[2] = 1.0 - b1
-        sc[3] = b2
-        sc[4] = 1.0 - b2
-        sc[5] = hyper[H_EPS]
-        sc[6] = 1.0 / (1.0 - b1 ** t)
-        sc[7] = 1.0 / (1.0 - b2 ** t)
-        _adam_prox_segment(theta, grad, m, v, 0, n_weights, sc, l2, l1)
-        _adam_prox_segment(theta, grad, m, v, n_weights, n_params, sc, zero, zero)
-    else:
-        mom = hyper[H_MOMENTUM]
-        nesterov = opts[O_NESTEROV] != 0
-        _sgd_prox_segment(theta, grad, m, 0, n_weights, lr, mom, nesterov, l2, l1)
-        _sgd_prox_segment(theta, grad, m, n_weights, n_params, lr, mom, nesterov, zero, zero)
-    c = hyper[H_MAX_NORM]
-    if c > 0.0:
-        L = sizes.shape[0] - 1
-        for l in range(L):
-            W = theta[w_off[l]:w_off[l] + sizes[l] * sizes[l + 1]].reshape((sizes[l], sizes[l + 1]))
-            max_norm_project(W, c)
+
+    def __init__(self, X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off,
+                 b_off, bn_off, drop, opts, hyper, B):
+        sizes = [int(s) for s in sizes]
+        self.sizes = sizes
+        L = self.L = len(sizes) - 1
+        dt = theta.dtype
+        self.X, self.data, self.indices, self.indptr, self.keys = X, data, indices, indptr, keys
+        self.sparse = bool(opts[O_SPARSE] != 0)
+        self.bn = bool(opts[O_BN] != 0)
+        self.Ws, self.bs, self.gammas, self.betas = _param_views(
+            theta, sizes, w_off, b_off, bn_off, self.bn)
+        self.GWs, self.gbs, self.ggammas, self.gbetas = _param_views(
+            grad, sizes, w_off, b_off, bn_off, self.bn)
+        self.drop = [float(p) for p in drop]
+        self.noise = float(hyper[H_NOISE])
+        self.perturb = self.drop[0] > 0.0 or self.noise > 0.0
+        self.seed = np.uint64(opts[O_SEED])
+        self.bn_momentum, self.bn_eps = float(hyper[H_BN_MOMENTUM]), float(hyper[H_BN_EPS])
+        act = int(opts[O_ACT])
+        self.forward_act, self.backward_act = _FORWARD[act], _BACKWARD[act]
+        H = sum(sizes[1:-1])
+        self.run_means, self.run_vars = [], []
+        pos = 0
+        for l in range(L - 1):
+            n = sizes[l + 1]
+            self.run_means.append(bn_run[pos:pos + n])
+            self.run_vars.append(bn_run[H + pos:H + pos + n])
+            pos += n
+        self.Z = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
+        self.G = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
+        self.A = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
+        self.D = [np.zeros((B, n), dtype=dt) if self.drop[l + 1] > 0.0 else None
+                  for l, n in enumerate(sizes[1:-1])]
+        if self.bn:
+            self.no_bias = [np.zeros(n, dtype=dt) for n in sizes[1:-1]]
+            self.XH = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
+            self.stats = [np.zeros(2 * n, dtype=dt) for n in sizes[1:-1]]
+        if self.sparse:
+            self.XB = None
+            self.xv = np.empty_like(data) if self.perturb else data
+        else:
+            self.XB = np.zeros((B, sizes[0]), dtype=dt)
+        self._cache = {}
+
+    def _views(self, b):
+        """The buffers cut to ``b`` rows (cached: an epoch has at most two batch sizes)."""
+        v = self._cache.get(b)
+        if v is None:
+            cut = lambda bufs: [None if M is None else M[:b] for M in bufs]  # noqa: E731
+            v = (cut(self.Z), cut(self.G), cut(self.A), cut(self.D),
+                 cut(self.XH) if self.bn else None,
+                 None if self.XB is None else self.XB[:b])
+            self._cache[b] = v
+        return v
+
+    def run(self, rows, y, w, scale, epoch):
+        """Forward + backward over the batch ``rows``: returns its weighted loss.
+
+        Leaves the gradient of ``scale * loss`` in ``grad`` (biases of
+        batch-norm layers excepted: their gradient stays 0).
+        """
+        b = rows.shape[0]
+        L = self.L
+        Ws, bs, drop, bn = self.Ws, self.bs, self.drop, self.bn
+        Zs, Gs, As, Ds, XHs, XB = self._views(b)
+        wb = None
+        if bn:
+            wr = w[rows]
+            s = wr.sum()
+            wb = wr / s if s > 0.0 else np.full(b, 1.0 / b)
+        # ---- forward
+        if self.sparse:
+            _sparse_forward(self.data, self.indices, self.indptr, rows, Ws[0], Zs[0], self.xv,
+                            self.keys, self.seed, epoch, drop[0], self.noise, self.perturb)
+        else:
+            _gather_rows(self.X, rows, XB)
+            if self.perturb:
+                _perturb_rows(XB, XB, self.keys, rows, self.seed, epoch, 0, drop[0],
+                              self.noise, False)
+            np.dot(XB, Ws[0], out=Zs[0])
+        for l in range(L - 1):
+            Z = Zs[l]
+            if l > 0:
+                np.dot(As[l - 1], Ws[l], out=Z)
+            if bn:
+                _batch_norm_train(Z, XHs[l], self.stats[l], self.gammas[l], self.betas[l], wb,
+                                  self.run_means[l], self.run_vars[l], self.bn_momentum,
+                                  self.bn_eps)
+            # with batch norm the hidden bias is redundant (beta is the shift): not used
+            self.forward_act(Z, As[l], self.no_bias[l] if bn else bs[l])
+            p = drop[l + 1]
+            if p > 0.0:
+                _perturb_rows(As[l], Ds[l], self.keys, rows, self.seed, epoch, l + 1, p, 0.0,
+                              True)
+        Z = Zs[L - 1]
+        if L > 1:
+            np.dot(As[L - 2], Ws[L - 1], out=Z)
+        loss = _output_loss_grad(Z, bs[L - 1], Gs[L - 1], self.gbs[L - 1], y, w, rows, scale)
+        if not np.isfinite(loss):
+            return loss
+        # ---- backward
+        GWs = self.GWs
+        for l in range(L - 1, 0, -1):
+            G = Gs[l]
+            np.dot(As[l - 1].T, G, out=GWs[l])
+            k = l - 1
+            Gp = Gs[k]
+            np.dot(G, Ws[l].T, out=Gp)
+            use_d = drop[l] > 0.0
+            # the hidden bias gradient (column sums) comes out of the same kernel
+            self.backward_act(Gp, Zs[k], Ds[k] if use_d else Gp, self.gbs[k], use_d, not bn)
+            if bn:
+                _batch_norm_backward(Gp, XHs[k], self.stats[k], self.gammas[k],
+                                     self.ggammas[k], self.gbetas[k], wb)
+        if self.sparse:
+            _sparse_backward(self.xv, self.indices, self.indptr, rows, Gs[0], GWs[0])
+        else:
+            np.dot(XB.T, Gs[0], out=GWs[0])
+        return loss
 
 
 # ---------------------------------------------------------------------------
@@ -636,17 +689,6 @@ def _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper, sc):
 # ---------------------------------------------------------------------------
 
 
-@njit(**_JIT)
-def _batch_weights(w, order, start, b, wb):
-    """Weights of the batch normalized to sum to one (uniform if they are all zero)."""
-    s = 0.0
-    for r in range(b):
-        s += w[order[start + r]]
-    for r in range(b):
-        wb[r] = w[order[start + r]] / s if s > 0.0 else 1.0 / b
-
-
-@njit(**_JIT)
 def train_epoch(X, data, indices, indptr, y, w, keys, order, theta, m, v, bn_run, sizes,
                 w_off, b_off, bn_off, n_weights, drop, opts, hyper, epoch, t):
     """One epoch of mini-batch proximal SGD / Adam over the rows ``order``.
@@ -660,45 +702,30 @@ def train_epoch(X, data, indices, indptr, y, w, keys, order, theta, m, v, bn_run
     non-finite loss stopped the epoch (parameters are then garbage).
     """
     n = order.shape[0]
-    B = min(opts[O_BATCH], n)
-    offs, g1, g2, total = _workspace_offsets(sizes, B)
-    ws = np.zeros(total, dtype=theta.dtype)
+    B = int(min(opts[O_BATCH], n))
     grad = np.zeros_like(theta)
-    wb = np.empty(B, dtype=np.float64)
-    sc = np.empty(8, dtype=theta.dtype)
-    is_sparse = opts[O_SPARSE] != 0
-    perturb = drop[0] > 0.0 or hyper[H_NOISE] > 0.0
-    if is_sparse and perturb:
-        xv = np.empty_like(data)
-    else:
-        xv = data
-    L = sizes.shape[0] - 1
-    K = sizes[L]
+    ps = _Pass(X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off, b_off,
+               bn_off, drop, opts, hyper, B)
+    opt = _Optimizer(theta, grad, m, v, n_weights, ps.Ws, opts, hyper)
+    order = np.ascontiguousarray(order, dtype=np.int64)
+    epoch = int(epoch)
+    t = int(t)
     loss = 0.0
-    for start in range(0, n, B):
-        b = min(B, n - start)
-        _batch_weights(w, order, start, b, wb)
-        _forward(X, data, indices, indptr, xv, order, start, b, theta, sizes, w_off, b_off,
-                 bn_off, bn_run, drop, keys, ws, offs, wb, opts, hyper, True, epoch)
-        Zout = ws[offs[L - 1, 0]:offs[L - 1, 0] + b * K].reshape((b, K))
-        G = ws[g1:g1 + b * K].reshape((b, K))
-        batch_loss = _output_loss_grad(Zout, G, y, w, order, start, b, n / b)
-        if not np.isfinite(batch_loss):
-            return batch_loss, t, 1
-        loss += batch_loss
-        _backward(data, indices, indptr, xv, order, start, b, theta, grad, sizes, w_off, b_off,
-                  bn_off, drop, ws, offs, g1, g2, wb, opts, perturb)
-        t += 1
-        _update(theta, grad, m, v, n_weights, t, sizes, w_off, opts, hyper, sc)
-    if not np.isfinite(loss):
-        return loss, t, 1
-    for j in range(theta.shape[0]):
-        if not np.isfinite(theta[j]):
-            return np.nan, t, 1
+    # a diverging fit overflows in the GEMMs: it is reported by the loss check, not warned
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, B):
+            rows = order[start:start + B]
+            batch_loss = ps.run(rows, y, w, n / rows.shape[0], epoch)
+            if not np.isfinite(batch_loss):
+                return batch_loss, t, 1
+            loss += batch_loss
+            t += 1
+            opt.step(t)
+    if not np.isfinite(loss) or not np.all(np.isfinite(theta)):
+        return np.nan, t, 1
     return loss, t, 0
 
 
-@njit(**_JIT)
 def loss_and_gradient(X, data, indices, indptr, y, w, keys, theta, bn_run, sizes, w_off, b_off,
                       bn_off, drop, opts, hyper, epoch):
     """Full-batch training-mode loss (no penalty) and its gradient wrt ``theta``.
@@ -707,53 +734,60 @@ def loss_and_gradient(X, data, indices, indptr, y, w, keys, theta, bn_run, sizes
     is updated as in a training step.
     """
     n = w.shape[0]
-    order = np.arange(n)
-    offs, g1, g2, total = _workspace_offsets(sizes, n)
-    ws = np.zeros(total, dtype=theta.dtype)
     grad = np.zeros_like(theta)
-    wb = np.empty(n, dtype=np.float64)
-    perturb = drop[0] > 0.0 or hyper[H_NOISE] > 0.0
-    if opts[O_SPARSE] != 0 and perturb:
-        xv = np.empty_like(data)
-    else:
-        xv = data
-    L = sizes.shape[0] - 1
-    K = sizes[L]
-    _batch_weights(w, order, 0, n, wb)
-    _forward(X, data, indices, indptr, xv, order, 0, n, theta, sizes, w_off, b_off, bn_off,
-             bn_run, drop, keys, ws, offs, wb, opts, hyper, True, epoch)
-    Zout = ws[offs[L - 1, 0]:offs[L - 1, 0] + n * K].reshape((n, K))
-    G = ws[g1:g1 + n * K].reshape((n, K))
-    loss = _output_loss_grad(Zout, G, y, w, order, 0, n, 1.0)
-    _backward(data, indices, indptr, xv, order, 0, n, theta, grad, sizes, w_off, b_off, bn_off,
-              drop, ws, offs, g1, g2, wb, opts, perturb)
+    ps = _Pass(X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off, b_off,
+               bn_off, drop, opts, hyper, n)
+    loss = ps.run(np.arange(n, dtype=np.int64), y, w, 1.0, int(epoch))
     return loss, grad
 
 
-@njit(**_JIT)
+_ACT_NUMPY = {
+    ACT_RELU: lambda Z: np.maximum(Z, 0.0, out=Z),
+    ACT_TANH: lambda Z: np.tanh(Z, out=Z),
+    ACT_LOGISTIC: lambda Z: expit(Z, out=Z),
+}
+
+
 def predict_logits(X, data, indices, indptr, theta, bn_run, sizes, w_off, b_off, bn_off, opts,
                    hyper, chunk):
-    """Logits of every row in inference mode (no dropout or noise, running batch-norm stats)."""
+    """Logits of every row in inference mode (no dropout or noise, running batch-norm stats).
+
+    numpy only (no compilation): chunks of ``chunk`` rows, GEMMs and ufuncs.
+    """
+    sizes = [int(s) for s in sizes]
+    L = len(sizes) - 1
+    bn = opts[O_BN] != 0
+    Ws, bs, gammas, betas = _param_views(theta, sizes, w_off, b_off, bn_off, bn)
+    act = _ACT_NUMPY[int(opts[O_ACT])]
+    eps = float(hyper[H_BN_EPS])
     if opts[O_SPARSE] != 0:
         n = indptr.shape[0] - 1
+        X = sp.csr_matrix((data, indices, indptr), shape=(n, sizes[0]))
     else:
         n = X.shape[0]
-    L = sizes.shape[0] - 1
-    K = sizes[L]
-    B = max(1, min(chunk, n))
-    offs, g1, g2, total = _workspace_offsets(sizes, B)
-    ws = np.zeros(total, dtype=theta.dtype)
-    wb = np.ones(B, dtype=np.float64)
-    drop = np.zeros(L, dtype=np.float64)
-    keys = np.zeros(0, dtype=np.uint64)
-    order = np.arange(n)
-    out = np.empty((n, K), dtype=theta.dtype)
+    H = sum(sizes[1:-1])
+    affine = []  # batch-norm eval as one scale and shift per hidden layer
+    pos = 0
+    for l in range(L - 1):
+        if bn:
+            k = sizes[l + 1]
+            scale = gammas[l] / np.sqrt(bn_run[H + pos:H + pos + k] + eps)
+            affine.append((scale, betas[l] - bn_run[pos:pos + k] * scale))
+            pos += k
+        else:
+            affine.append(None)
+    out = np.empty((n, sizes[L]), dtype=theta.dtype)
+    B = max(1, min(int(chunk), n))
     for start in range(0, n, B):
-        b = min(B, n - start)
-        _forward(X, data, indices, indptr, data, order, start, b, theta, sizes, w_off, b_off,
-                 bn_off, bn_run, drop, keys, ws, offs, wb, opts, hyper, False, 0)
-        Zout = ws[offs[L - 1, 0]:offs[L - 1, 0] + b * K].reshape((b, K))
-        for r in range(b):
-            for k in range(K):
-                out[start + r, k] = Zout[r, k]
+        A = X[start:start + B]
+        for l in range(L):
+            Z = np.asarray(A @ Ws[l])
+            if l < L - 1 and affine[l] is not None:
+                Z *= affine[l][0]
+                Z += affine[l][1]
+            else:
+                Z += bs[l]
+            if l < L - 1:
+                A = act(Z)
+        out[start:start + B] = Z
     return out
