@@ -28,6 +28,7 @@ plotting
     (matplotlib optional: ``pip install "skreg[plot]"``).
 """
 
+from . import _cache  # noqa: F401  (numba cache locations: before any kernel module)
 from .linear_model import (
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,

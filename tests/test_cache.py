@@ -1,0 +1,230 @@
+"""The on-disk numba cache of skreg's kernels: where it lands, and that it is keyed by CPU.
+
+Every test runs fresh Python processes (the cache is only read or written
+when a process compiles or first calls a kernel) and asserts on files and on
+numba's own cache log (``NUMBA_DEBUG_CACHE=1`` prints ``[cache] data saved``
+/ ``[cache] data loaded`` per kernel). Nothing is timed.
+
+A read-only package directory must really be read-only for the child. As
+root, permission bits do not stop writes (``CAP_DAC_OVERRIDE``), so the child
+drops ``CAP_DAC_OVERRIDE``, ``CAP_DAC_READ_SEARCH`` and ``CAP_FOWNER`` from its
+capability bounding set before ``exec`` (``prctl(PR_CAPBSET_DROP)``, what
+``setpriv --bounding-set`` does); it then obeys the mode bits like any user,
+and each child checks that it cannot create a file in the package directory.
+"""
+
+import ctypes
+import json
+import os
+import pickle
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import skreg
+
+PACKAGE = Path(skreg.__file__).resolve().parent
+KERNEL = "_relu_forward"  # one kernel every default MLP fit compiles
+
+_PR_CAPBSET_DROP = 24
+_CAPS = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3}
+
+# The child: fit a tiny MLP (a handful of kernels), report where numba put the cache of one
+# kernel and which locator chose it, and whether the package directory is writable.
+CHILD = r"""
+import json, os, sys, tempfile, warnings
+import numpy as np
+import skreg
+from skreg import _mlp_kernels as K
+from numba.core.registry import cpu_target
+pkg = os.path.dirname(os.path.abspath(skreg.__file__))
+try:
+    tempfile.TemporaryFile(dir=pkg).close()
+    pkg_writable = True
+except OSError:
+    pkg_writable = False
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+X = rng.standard_normal((60, 4))
+y = (X[:, 0] > 0).astype(int)
+clf = skreg.ElasticNetMLPClassifier((3,), max_iter=50, learning_rate_init=0.05,
+                                   random_state=0).fit(X, y)
+other_error = None
+if os.environ.get("OTHER_MODULE"):
+    try:
+        __import__(os.environ["OTHER_MODULE"])
+    except RuntimeError as exc:
+        other_error = str(exc)
+fn = getattr(K, "KERNEL")
+print(json.dumps(dict(
+    package=pkg, pkg_writable=pkg_writable, score=clf.score(X, y),
+    locator=type(fn._cache._impl.locator).__name__, cache_path=fn._cache._cache_path,
+    magic=list(map(str, cpu_target.target_context.codegen().magic_tuple())),
+    other_error=other_error)))
+""".replace("KERNEL", KERNEL)
+
+
+def _drop_dac_capabilities():
+    """preexec_fn: drop the capabilities that let root ignore permission bits (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in _CAPS.values():
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def _root_can_drop_capabilities():
+    """Whether a child can drop the DAC capabilities (needs CAP_SETPCAP, Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    code = "import sys; sys.exit(0)"
+    try:
+        subprocess.run([sys.executable, "-c", code], preexec_fn=_drop_dac_capabilities,
+                       check=True, timeout=60)
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return True
+
+
+def run_child(env_extra, cwd, read_only=False, drop=("NUMBA_CACHE_DIR",)):
+    """Run :data:`CHILD` in ``cwd``; return its JSON report and numba's cache log for ``KERNEL``.
+
+    ``env_extra`` must set ``PYTHONPATH`` to the skreg to test (``-c`` puts ``cwd`` first).
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in drop and not k.startswith("NUMBA_")}
+    env.update(NUMBA_DEBUG_CACHE="1", PYTHONDONTWRITEBYTECODE="1")
+    env.update(env_extra)
+    preexec = None
+    if read_only and os.geteuid() == 0:
+        preexec = _drop_dac_capabilities
+    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
+                          text=True, timeout=600, preexec_fn=preexec, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    report = json.loads([line for line in lines if line.startswith("{")][-1])
+    log = [line for line in lines if line.startswith("[cache]") and KERNEL in line]
+    return report, log
+
+
+def _saved(log):
+    return [line for line in log if "data saved" in line]
+
+
+def _loaded(log):
+    return [line for line in log if "data loaded" in line]
+
+
+def _cache_files(root):
+    return sorted(p for p in Path(root).rglob("*") if p.suffix in (".nbi", ".nbc"))
+
+
+def _read_only_copy(tmp_path):
+    """A copy of the package (and one plain numba module) in a read-only directory."""
+    if os.geteuid() == 0 and not _root_can_drop_capabilities():
+        pytest.skip("running as root and prctl(PR_CAPBSET_DROP) is not permitted here "
+                    "(no CAP_SETPCAP): a read-only directory cannot be enforced")
+    site = tmp_path / "ro_site"
+    shutil.copytree(PACKAGE, site / "skreg",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    (site / "plain_numba_module.py").write_text(
+        "from numba import njit\n\n\n@njit(cache=True)\ndef f(x):\n    return x\n")
+    for path in sorted(site.rglob("*"), reverse=True) + [site]:
+        mode = 0o555 if path.is_dir() else 0o444
+        path.chmod(mode)
+    return site
+
+
+def _make_writable(root):
+    for path in [root] + list(Path(root).rglob("*")):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def test_read_only_package_caches_in_the_user_cache_dir(tmp_path):
+    site = _read_only_copy(tmp_path)
+    xdg = tmp_path / "xdg_cache"
+    xdg.mkdir()
+    env = dict(PYTHONPATH=str(site), XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path))
+    try:
+        first, log1 = run_child(env, tmp_path, read_only=True)
+        second, log2 = run_child(env, tmp_path, read_only=True)
+    finally:
+        _make_writable(site)
+    assert first["package"] == str(site / "skreg")  # the read-only copy was imported ...
+    assert first["pkg_writable"] is False  # ... and the child really could not write there
+    assert first["score"] > 0.8
+    # numba's in-tree locator declined, the user-wide one took over
+    assert first["locator"] == "UserWideCacheLocator"
+    assert Path(first["cache_path"]).is_relative_to(xdg / "numba")
+    assert _cache_files(site) == []
+    files = _cache_files(xdg)
+    assert any(KERNEL in p.name and p.suffix == ".nbi" for p in files)
+    assert any(KERNEL in p.name and p.suffix == ".nbc" for p in files)
+    # first process compiled and saved, the second one loaded from the user cache dir
+    assert _saved(log1) and not _loaded(log1)
+    assert _loaded(log2) and not _saved(log2)
+    assert second["cache_path"] == first["cache_path"]
+
+
+def test_no_writable_cache_dir_falls_back_to_a_private_temp_dir(tmp_path):
+    site = _read_only_copy(tmp_path)
+    closed = tmp_path / "closed"  # read-only home and XDG cache dir
+    closed.mkdir()
+    closed.chmod(0o555)
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    env = dict(PYTHONPATH=str(site), XDG_CACHE_HOME=str(closed / "xdg"), HOME=str(closed),
+               TMPDIR=str(tmpdir), OTHER_MODULE="plain_numba_module")
+    try:
+        first, log1 = run_child(env, tmp_path, read_only=True)
+        second, log2 = run_child(env, tmp_path, read_only=True)
+    finally:
+        _make_writable(site)
+        closed.chmod(0o755)
+    assert first["pkg_writable"] is False
+    # plain numba has nowhere to cache a module in that directory and refuses to import it ...
+    assert "no locator available" in first["other_error"]
+    # ... skreg imports, fits, and caches in a private directory under TMPDIR
+    assert first["locator"] == "_TempDirCacheLocator"
+    root = tmpdir / f"skreg-numba-cache-{os.getuid()}"
+    assert Path(first["cache_path"]).is_relative_to(root)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert any(KERNEL in p.name for p in _cache_files(root))
+    assert _cache_files(site) == [] and not (closed / "xdg").exists()
+    assert _saved(log1) and _loaded(log2) and not _saved(log2)
+
+
+def _index(cache_path):
+    """Keys of the index of ``KERNEL``: ``{(signature, magic_tuple, hashes): data file}``."""
+    (nbi,) = [p for p in Path(cache_path).glob("*.nbi") if KERNEL in p.name]
+    with open(nbi, "rb") as f:
+        pickle.load(f)  # numba version
+        _stamp, overloads = pickle.loads(f.read())
+    return overloads
+
+
+def test_cache_is_not_shared_between_cpu_types(tmp_path):
+    cache = tmp_path / "numba_cache"
+    host = dict(NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(PACKAGE.parent))
+    generic = dict(host, NUMBA_CPU_NAME="generic")
+    r_host, log_host = run_child(host, tmp_path)
+    r_gen, log_gen = run_child(generic, tmp_path)
+    r_gen2, log_gen2 = run_child(generic, tmp_path)
+    r_host2, log_host2 = run_child(host, tmp_path)
+    assert r_host["package"] == str(PACKAGE)
+    assert r_host["magic"][1] != "generic" and r_gen["magic"][1] == "generic"
+    # the generic-CPU process did not load the host's machine code: it compiled its own ...
+    assert _saved(log_host) and not _loaded(log_host)
+    assert _saved(log_gen) and not _loaded(log_gen)
+    # ... and from then on each CPU type loads its own entry and compiles nothing
+    assert _loaded(log_gen2) and not _saved(log_gen2)
+    assert _loaded(log_host2) and not _saved(log_host2)
+    # one index, one entry per (signature, CPU): same signature, different magic tuples and files
+    overloads = _index(r_host["cache_path"])
+    assert len(overloads) == 2
+    (k1, f1), (k2, f2) = overloads.items()
+    assert k1[0] == k2[0] and k1[1] != k2[1] and f1 != f2
+    assert {k1[1][1], k2[1][1]} == {"generic", r_host["magic"][1]}
