@@ -46,6 +46,11 @@ def test_01_l1_sparse_l2_spread(tmp_path):
     assert (a == 0) != (b == 0)
     assert 0.9 < res["l2_copy_ratio"] < 1.1
     assert max(res["l1_kkt"], res["l2_kkt"]) < 1e-6
+    # In a network: L1 gives exact zeros in every weight matrix, L2 none.
+    assert Path(res["png_mlp"]).is_file()
+    assert min(res["mlp_l1_zero_fractions"]) > 0
+    assert res["mlp_l1_zero_fractions"][0] > 0.2
+    assert res["mlp_l2_n_zero_weights"] == 0
 
 
 def test_02_geometry_corner_and_tangency(tmp_path):
