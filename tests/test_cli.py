@@ -249,7 +249,22 @@ ERROR_CASES = ["missing file", "unknown extension", "no target for csv", "missin
 
 
 @pytest.mark.parametrize("case", ERROR_CASES)
-def test_select_errors_are_one_line_with_status_2(tmp_path, case):
+def test_select_errors_are_one_line_with_status_2(tmp_path, case, capsys):
+    """Every case in-process through main() (what the console script runs: cheap)."""
+    from skreg.__main__ import main
+
+    args, fragments = make_error_case(case, tmp_path)
+    capsys.readouterr()
+    status = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    assert_one_line_error(
+        subprocess.CompletedProcess(args, status, captured.out, captured.err), *fragments
+    )
+
+
+@pytest.mark.parametrize("case", ["missing file", "non-numeric columns", "single class"])
+def test_select_errors_subprocess(tmp_path, case):
+    """A few cases end to end: ``python -m skreg`` exits with status 2, no traceback."""
     args, fragments = make_error_case(case, tmp_path)
     assert_one_line_error(run_cli(*args), *fragments)
 
