@@ -260,10 +260,9 @@ def _check_classes(y, cv, path, target):
 # ---------------------------------------------------------------------------
 
 
-def _cv_estimator(penalty, cv, n_alphas, quick=False):
+def _cv_estimator(penalty, cv, n_alphas, quick=False, **kwargs):
     from .linear_model import RegularizedLogisticRegressionCV
 
-    kwargs = {}
     if penalty == "elasticnet":
         kwargs["l1_ratios"] = [0.5, 0.9] if quick else [0.2, 0.5, 0.8, 0.95]
     return RegularizedLogisticRegressionCV(penalty=penalty, n_alphas=n_alphas, cv=cv, **kwargs)
@@ -302,6 +301,18 @@ def _select(args):
         raise CLIError(f"--cv must be at least 2, got {args.cv}")
     if args.n_alphas < 1:
         raise CLIError(f"--n-alphas must be at least 1, got {args.n_alphas}")
+    if args.scoring is not None:
+        from sklearn.metrics import get_scorer, get_scorer_names
+
+        try:
+            get_scorer(args.scoring)
+        except ValueError:
+            close = difflib.get_close_matches(args.scoring, get_scorer_names(), n=3)
+            raise CLIError(
+                f"--scoring {args.scoring!r} is not a scikit-learn scorer name"
+                + (f" (did you mean {', '.join(close)}?)" if close else
+                   " (e.g. accuracy, balanced_accuracy, roc_auc, neg_log_loss, f1)")
+            ) from None
     start = time.perf_counter()
     X, y, names = read_dataset(args.file, args.target)
     sparse = sp.issparse(X)
@@ -319,7 +330,9 @@ def _select(args):
         f"penalty={args.penalty} ..."
     )
     pipe = make_pipeline(
-        StandardScaler(with_mean=not sparse), _cv_estimator(args.penalty, args.cv, args.n_alphas)
+        StandardScaler(with_mean=not sparse),
+        _cv_estimator(args.penalty, args.cv, args.n_alphas, scoring=args.scoring,
+                      class_weight=args.class_weight, one_standard_error=args.one_se),
     )
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -338,7 +351,8 @@ def _select(args):
     if args.penalty == "elasticnet":
         ratio = f", l1_ratio = {est.l1_ratio_:g}"
     _say(
-        f"chosen alpha = {est.alpha_:.4g}{ratio}: CV accuracy {mean:.3f} +/- {std:.3f}, "
+        f"chosen alpha = {est.alpha_:.4g}{ratio}{' (one-standard-error rule)' if args.one_se else ''}: "
+        f"CV {args.scoring or 'accuracy'} {mean:.3f} +/- {std:.3f}, "
         f"{n_kept} of {X.shape[1]} features kept [{elapsed:.1f} s]"
     )
     if n_warn:
@@ -586,6 +600,14 @@ def build_parser():
                         help="number of stratified cross-validation folds (default 5)")
     select.add_argument("--n-alphas", type=int, default=50, metavar="N",
                         help="size of the alpha grid, from alpha_max down (default 50)")
+    select.add_argument("--scoring", metavar="NAME",
+                        help="CV score, a scikit-learn scorer name, e.g. balanced_accuracy, "
+                        "roc_auc, neg_log_loss (default: accuracy)")
+    select.add_argument("--class-weight", choices=["balanced"], default=None,
+                        help="weight classes inversely to their frequency (imbalanced data)")
+    select.add_argument("--one-se", action="store_true",
+                        help="one-standard-error rule: the largest alpha whose CV score is "
+                        "within one standard error of the best (fewer features)")
     select.add_argument("--top", type=int, default=0, metavar="N",
                         help="print only the N largest coefficients per class (default: all)")
     select.add_argument("--out", metavar="FILE.csv",

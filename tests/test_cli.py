@@ -105,7 +105,7 @@ def assert_planted_kept(stdout, names):
     assert set(kept[:3]) == set(names), stdout
     coefs = dict(features)
     assert np.sign([coefs[n] for n in names]).tolist() == np.sign(PLANTED_COEF).tolist()
-    assert re.search(r"chosen alpha = [\d.e+-]+: CV accuracy 0\.\d+", stdout), stdout
+    assert re.search(r"chosen alpha = [\d.e+-]+.*: CV \w+ 0\.\d+ \+/- 0\.\d+", stdout), stdout
 
 
 # ---------------------------------------------------------------------------
@@ -135,18 +135,22 @@ def test_select_csv_keeps_planted_features(tmp_path, name):
 
 
 @pytest.mark.parametrize(
-    "name, zero_based",
-    [("planted.svmlight", False), ("planted.svmlight.gz", False), ("planted.svm", True),
-     ("planted.libsvm.gz", True)],
+    "name, zero_based, options",
+    [("planted.svmlight", False, []), ("planted.svmlight.gz", False, []),
+     ("planted.svm", True, []),
+     ("planted.libsvm.gz", True,
+      ["--scoring", "balanced_accuracy", "--class-weight", "balanced", "--one-se"])],
 )
-def test_select_svmlight_keeps_planted_features(tmp_path, name, zero_based):
+def test_select_svmlight_keeps_planted_features(tmp_path, name, zero_based, options):
     path = planted_svmlight(tmp_path / name, zero_based)
-    result = run_cli("select", path, "--cv", "4")
+    result = run_cli("select", path, "--cv", "4", *options)
     assert result.returncode == 0, result.stderr
     assert "(sparse)" in result.stdout and "without centring" in result.stdout
     # Names carry the file's own feature indices (1-based files: index + 1).
     offset = 0 if zero_based else 1
     assert_planted_kept(result.stdout, [f"x{j + offset}" for j in PLANTED])
+    if options:
+        assert "(one-standard-error rule): CV balanced_accuracy 0." in result.stdout
 
 
 def test_select_multiclass_prints_per_class(tmp_path):
@@ -237,6 +241,9 @@ def make_error_case(case, tmp_path):
                                                                              "as CSV"]
     if case == "too few samples per fold":
         return ["select", good, "--target", "label", "--cv", "12"], ["10 samples", "--cv 10"]
+    if case == "unknown scorer":
+        return ["select", good, "--target", "label", "--scoring", "balanced_acc"], [
+            "'balanced_acc' is not a scikit-learn scorer", "balanced_accuracy"]
     if case == "continuous target":
         return ["select", good, "--target", "a"], ["continuous"]
     raise AssertionError(case)
@@ -245,7 +252,7 @@ def make_error_case(case, tmp_path):
 ERROR_CASES = ["missing file", "unknown extension", "no target for csv", "missing target column",
                "non-numeric columns", "single class", "missing values", "ragged row",
                "target with svmlight", "bad svmlight", "not gzip", "too few samples per fold",
-               "continuous target"]
+               "continuous target", "unknown scorer"]
 
 
 @pytest.mark.parametrize("case", ERROR_CASES)
