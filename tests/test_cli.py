@@ -105,7 +105,7 @@ def assert_planted_kept(stdout, names):
     assert set(kept[:3]) == set(names), stdout
     coefs = dict(features)
     assert np.sign([coefs[n] for n in names]).tolist() == np.sign(PLANTED_COEF).tolist()
-    assert re.search(r"chosen alpha = [\d.e+-]+.*: CV \w+ 0\.\d+ \+/- 0\.\d+", stdout), stdout
+    assert re.search(r"chosen alpha = [\d.e+-]+.*: CV [\w-]+ 0\.\d+ \+/- [\d.e-]+", stdout), stdout
 
 
 # ---------------------------------------------------------------------------
@@ -151,6 +151,8 @@ def test_select_svmlight_keeps_planted_features(tmp_path, name, zero_based, opti
     assert_planted_kept(result.stdout, [f"x{j + offset}" for j in PLANTED])
     if options:
         assert "(one-standard-error rule): CV balanced_accuracy 0." in result.stdout
+    else:
+        assert ": CV log-loss 0." in result.stdout
 
 
 def test_select_multiclass_prints_per_class(tmp_path):
@@ -308,9 +310,10 @@ def test_demo_quick_writes_plots_and_table(tmp_path):
     for stage in range(1, 6):
         assert f"[{stage}/5]" in stdout, stdout
     # The table: header and one row per model and data set.
-    assert re.search(r"^model\s+dataset\s+alpha\s+CV\s+test\s+non-zero\s+fit \(s\)$", stdout, re.M)
+    assert re.search(r"^model\s+dataset\s+alpha\s+CV log-loss\s+test acc\s+non-zero\s+fit \(s\)$",
+                     stdout, re.M), stdout
     rows = re.findall(r"^(logistic l1|MLP l1)\s+(breast cancer|digits)\s+([\d.e+-]+)\s+"
-                      r"(0\.\d+|1\.000)\s+(0\.\d+|1\.000)\s+(\d+)/(\d+)\s+[\d.]+$", stdout, re.M)
+                      r"(\d+\.\d+)\s+(0\.\d+|1\.000)\s+(\d+)/(\d+)\s+[\d.]+$", stdout, re.M)
     assert len(rows) == 4, stdout
     for model, data, alpha, cv_score, test, nnz, total in rows:
         assert float(alpha) > 0 and 0 < int(nnz) <= int(total)
