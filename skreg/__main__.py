@@ -62,8 +62,7 @@ def _fmt_label(label):
 def file_kind(path):
     """``"csv"`` or ``"svmlight"`` from the file name (``.gz`` allowed), else CLIError."""
     name = os.path.basename(path).lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     ext = os.path.splitext(name)[1]
     if ext in CSV_EXTENSIONS:
         return "csv"
@@ -272,7 +271,7 @@ def score_label(scoring):
     """How a CV score is shown: RegularizedLogisticRegressionCV's default (None) is log-loss."""
     if scoring is None:
         return "log-loss"
-    return scoring[4:] if scoring.startswith("neg_") else scoring
+    return scoring.removeprefix("neg_")
 
 
 def _cv_summary(cv_est, scoring=None):
@@ -299,11 +298,31 @@ def kept_features(coef, classes, names):
     return out
 
 
+_SCALING_TEXT = {
+    ("standard", False): "standardizing (zero mean, unit variance)",
+    ("standard", True): "standardizing (unit variance without centring: sparse input)",
+    ("maxabs", False): "scaling each feature by its maximum absolute value",
+    ("maxabs", True): "scaling each feature by its maximum absolute value",
+    ("none", False): "no scaling",
+    ("none", True): "no scaling",
+}
+_SCALED_NAME = {"standard": "standardized", "maxabs": "max-abs scaled", "none": "raw"}
+
+
+def _scaler(scaling, sparse):
+    from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, StandardScaler
+
+    if scaling == "standard":
+        return StandardScaler(with_mean=not sparse)
+    if scaling == "maxabs":
+        return MaxAbsScaler()
+    return FunctionTransformer(accept_sparse=True)
+
+
 def _select(args):
     import scipy.sparse as sp
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     if args.cv < 2:
         raise CLIError(f"--cv must be at least 2, got {args.cv}")
@@ -333,12 +352,12 @@ def _select(args):
         f"[{time.perf_counter() - start:.1f} s]"
     )
     _say(
-        f"standardizing ({'scaling without centring: sparse input' if sparse else 'zero mean, unit variance'}); "
+        f"{_SCALING_TEXT[(args.scaling, sparse)]}; "
         f"choosing alpha by {args.cv}-fold cross-validation over {args.n_alphas} values, "
         f"penalty={args.penalty} ..."
     )
     pipe = make_pipeline(
-        StandardScaler(with_mean=not sparse),
+        _scaler(args.scaling, sparse),
         _cv_estimator(args.penalty, args.cv, args.n_alphas, scoring=args.scoring,
                       n_jobs=args.n_jobs,
                       class_weight=args.class_weight, one_standard_error=args.one_se),
@@ -368,7 +387,7 @@ def _select(args):
         _say(f"note: {n_warn} fits stopped at max_iter before reaching tol (ConvergenceWarning)")
     binary = np.atleast_2d(est.coef_).shape[0] == 1
     _say(
-        "coefficients on the standardized features"
+        f"coefficients on the {_SCALED_NAME[args.scaling]} features"
         + (
             f" (positive favours class {_fmt_label(est.classes_[1])}, "
             f"negative class {_fmt_label(est.classes_[0])})"
@@ -434,7 +453,6 @@ def _demo(args):
     from sklearn.datasets import load_breast_cancer, load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import GridSearchCV, train_test_split
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from .neural_network import ElasticNetMLPClassifier
@@ -451,9 +469,14 @@ def _demo(args):
     n_alphas = 10 if quick else 20
     mlp_penalty = "l1" if args.penalty == "l0" else args.penalty
     mlp_alphas = [1e-3, 1e-2] if quick else [1e-4, 1e-3, 1e-2]
-    mlp_params = dict(hidden_layer_sizes=(16,) if quick else (32,), penalty=mlp_penalty,
-                      max_iter=30 if quick else 100, learning_rate_init=1e-2 if quick else 3e-3,
-                      batch_size=64, random_state=0)
+    mlp_params = {
+        "hidden_layer_sizes": (16,) if quick else (32,),
+        "penalty": mlp_penalty,
+        "max_iter": 30 if quick else 100,
+        "learning_rate_init": 1e-2 if quick else 3e-3,
+        "batch_size": 64,
+        "random_state": 0,
+    }
     datasets = [("breast cancer", load_breast_cancer), ("digits", load_digits)]
     n_stages = 2 * len(datasets) + (1 if args.out else 0)
     stage = 0
@@ -461,7 +484,7 @@ def _demo(args):
     _say(
         f"skreg demo: penalty={args.penalty}, {cv}-fold CV"
         + (" (--quick)" if quick else "")
-        + (f"; MLP uses penalty=l1 (the MLP has no l0)" if args.penalty == "l0" else "")
+        + ("; MLP uses penalty=l1 (the MLP has no l0)" if args.penalty == "l0" else "")
     )
     for name, loader in datasets:
         bunch = loader()
@@ -622,6 +645,10 @@ def build_parser():
                         "within one standard error of the best (fewer features)")
     select.add_argument("--n-jobs", type=int, default=None, metavar="N",
                         help="(l1_ratio, fold) paths solved in parallel threads (default 1)")
+    select.add_argument("--scaling", choices=["standard", "maxabs", "none"], default="standard",
+                        help="feature scaling before the fit: standard (default; sparse input "
+                        "is scaled without centring), maxabs (keeps 0/1 features as they are: "
+                        "often better for sparse binary data) or none")
     select.add_argument("--top", type=int, default=0, metavar="N",
                         help="print only the N largest coefficients per class (default: all)")
     select.add_argument("--out", metavar="FILE.csv",

@@ -33,7 +33,7 @@ def run_cli(*args, extra_path=None, timeout=900):
     env.setdefault("MPLBACKEND", "Agg")
     return subprocess.run(
         [sys.executable, "-m", "skreg", *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT,
+        capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT, check=False,
     )
 
 
@@ -93,7 +93,7 @@ def parse_features(stdout):
     """``[(feature, coefficient), ...]`` in printed order, from the select table."""
     return [
         (m.group(1), float(m.group(2)))
-        for m in re.finditer(r"^\s+\d+\s+(\S+)\s+(-?[\d.]+(?:e[-+]?\d+)?)\s*$", stdout, re.M)
+        for m in re.finditer(r"^\s+\d+\s+(\S+)\s+(-?[\d.]+(?:e[-+]?\d+)?)\s*$", stdout, re.MULTILINE)
     ]
 
 
@@ -172,6 +172,16 @@ def test_select_multiclass_prints_per_class(tmp_path):
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["class"] for r in rows} == {"setosa", "versicolor", "virginica"}
+
+
+def test_select_scaling_options(tmp_path):
+    """--scaling maxabs / none on the planted CSV (features on scales from 0.01 to 100)."""
+    path = planted_csv(tmp_path / "planted.csv")
+    result = run_cli("select", path, "--target", "diagnosis", "--scaling", "maxabs", "--cv", "3")
+    assert result.returncode == 0, result.stderr
+    assert "maximum absolute value" in result.stdout
+    assert "coefficients on the max-abs scaled features" in result.stdout
+    assert_planted_kept(result.stdout, [FEATURE_NAMES[j] for j in PLANTED])
 
 
 def test_select_l0_and_elasticnet(tmp_path):
@@ -311,9 +321,9 @@ def test_demo_quick_writes_plots_and_table(tmp_path):
         assert f"[{stage}/5]" in stdout, stdout
     # The table: header and one row per model and data set.
     assert re.search(r"^model\s+dataset\s+alpha\s+CV log-loss\s+test acc\s+non-zero\s+fit \(s\)$",
-                     stdout, re.M), stdout
+                     stdout, re.MULTILINE), stdout
     rows = re.findall(r"^(logistic l1|MLP l1)\s+(breast cancer|digits)\s+([\d.e+-]+)\s+"
-                      r"(\d+\.\d+)\s+(0\.\d+|1\.000)\s+(\d+)/(\d+)\s+[\d.]+$", stdout, re.M)
+                      r"(\d+\.\d+)\s+(0\.\d+|1\.000)\s+(\d+)/(\d+)\s+[\d.]+$", stdout, re.MULTILINE)
     assert len(rows) == 4, stdout
     for model, data, alpha, cv_score, test, nnz, total in rows:
         assert float(alpha) > 0 and 0 < int(nnz) <= int(total)
