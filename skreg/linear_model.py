@@ -113,9 +113,11 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
         info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
                                tol, max_iter, _WS_START, verbose, scale)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        largest = np.abs(design.data if design.is_sparse else design.X_flat).max(initial=0.0)
         raise ValueError(
             "The solver produced non-finite coefficients; check the input for extreme "
-            "values or use a larger alpha."
+            f"values (the largest |X| entry is {largest:.3g}; the solver squares entries, so "
+            "keep them below ~1e150, e.g. with StandardScaler) or use a larger alpha."
         )
     if alpha == 0.0:
         _warn_if_separated(design, Y, sw, multinomial, W, b)

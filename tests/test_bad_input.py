@@ -460,6 +460,22 @@ def test_mlp_failed_partial_fit_keeps_the_model(make, match):
     assert est.n_iter_ == before["n_iter_"] + 1
 
 
+@every_estimator
+def test_dataframe_feature_names_checked_at_predict(spec):
+    pd = pytest.importorskip("pandas")
+    X, y = data()
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    est = spec.make().fit(df, y)
+    np.testing.assert_array_equal(est.feature_names_in_, ["a", "b", "c", "d"])
+    np.testing.assert_allclose(est.predict_proba(df), fit(spec, X, y).predict_proba(X), atol=1e-12)
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(df.rename(columns={"a": "z"}))
+    with_na = df.astype({"a": "Float64"})
+    with_na.loc[0, "a"] = pd.NA  # a nullable column's missing value
+    with pytest.raises(ValueError, match="NaN"):
+        spec.make().fit(with_na, y)
+
+
 def test_unfitted_predict_raises_not_fitted():
     X, _ = data()
     for spec in SPECS:
@@ -487,6 +503,7 @@ SAME_VALUES = [
     ("C-ordered", np.ascontiguousarray, None),
     ("F-ordered", np.asfortranarray, None),
     ("float16", lambda X: X.astype(np.float16), lambda X: X.astype(np.float16).astype(float)),
+    ("longdouble", lambda X: X.astype(np.longdouble), None),
     ("int64-X", lambda X: np.round(3 * X).astype(np.int64), lambda X: np.round(3 * X)),
     ("bool-X", lambda X: X > 0, lambda X: (X > 0).astype(float)),
     ("object-X-of-numbers", lambda X: X.astype(object), None),
@@ -662,8 +679,13 @@ def test_huge_values_1e300(spec):
     Xh = X * 1e300
     if spec.kind == "linear":
         # Squares of 1e300 overflow: a clear error, never NaN coefficients.
-        with pytest.raises(ValueError, match="extreme values"):
+        with pytest.raises(ValueError, match=r"extreme values \(the largest \|X\| entry is 3.21e\+300"):
             fit(spec, Xh, y)
+        # One huge column among normal ones: the same.
+        Xc = X.copy()
+        Xc[:, 0] *= 1e200
+        with pytest.raises(ValueError, match="extreme values"):
+            fit(spec, Xc, y)
         return
     try:
         est = fit(spec, Xh, y)
