@@ -152,6 +152,8 @@ def _smooth_objective(Z, Y, y_index, sw, multinomial, ridge, W):
     else:
         z = Z[:, 0]
         losses = np.logaddexp(0.0, z) - Y[:, 0] * z
+    if ridge == 0.0:  # pure L0: a diverging trial step must not overflow W * W (0 * inf)
+        return float(sw @ losses)
     return float(sw @ losses) + 0.5 * ridge * float(np.sum(W * W))
 
 

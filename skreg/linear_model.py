@@ -73,7 +73,7 @@ def _encode_targets(y):
     return classes, y_index, Y, multinomial
 
 
-def _warn_if_separated(design, Y, sw, multinomial, W, b):
+def _warn_if_separated(design, Y, sw, multinomial, W, b, what="alpha=0"):
     """ConvergenceWarning when an unpenalized fit classifies every weighted sample strictly right.
 
     Then the data are linearly separable and the loss has no finite minimiser:
@@ -90,7 +90,7 @@ def _warn_if_separated(design, Y, sw, multinomial, W, b):
         margin = np.where(Y[:, 0] > 0.5, Z[:, 0], -Z[:, 0])
     if np.all(margin[sw > 0.0] > 0.0):
         warnings.warn(
-            "RegularizedLogisticRegression: alpha=0 on perfectly separable training data, "
+            f"RegularizedLogisticRegression: {what} on perfectly separable training data, "
             "where the logistic loss has no finite minimiser (it decreases towards 0 as the "
             "coefficients grow without bound). The returned coefficients are finite but their "
             "size depends on tol and max_iter; use alpha > 0 for a well-defined model.",
@@ -203,9 +203,13 @@ def _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, 
     if n_iter >= max_iter:
         warnings.warn(
             f"RegularizedLogisticRegression (l0) did not converge at alpha={alpha:.4g}: the "
-            f"support still changed after max_iter={max_iter} coordinate-descent epochs.",
+            f"support still changed, or a coefficient still moved by more than tol, after "
+            f"max_iter={max_iter} coordinate-descent epochs.",
             ConvergenceWarning,
         )
+        if l1_ratio == 1.0:  # no ridge term: nothing bounds the coefficients
+            _warn_if_separated(design, Y, sw, multinomial, W, b,
+                               what="pure L0 (l1_ratio=1, no ridge term)")
     return n_iter
 
 

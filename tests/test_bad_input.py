@@ -759,6 +759,21 @@ def test_separable_data_without_penalty(spec):
     assert est.score(X, y) == 1.0
 
 
+def test_separable_data_pure_l0_warns_and_is_finite():
+    """Pure L0 (no ridge) does not bound the coefficients either: the epochs run out
+    while one grows, and the warning says the data are separable."""
+    X, y = _separable()
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        est = LR(penalty="l0", alpha=1e-2, l1_ratio=1.0, max_iter=50).fit(X, y)
+    assert_finite_model(est, X)
+    assert est.score(X, y) == 1.0
+    # With a ridge share the L0L2 problem has a finite solution: no such warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LR(penalty="l0", alpha=1e-2, l1_ratio=0.5, tol=1e-8).fit(X, y)
+    assert_finite_model(est, X)
+
+
 @every_estimator
 def test_separable_data_with_penalty_is_finite_and_silent(spec):
     linear_only(spec)
