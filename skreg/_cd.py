@@ -40,7 +40,6 @@ from numba import njit
 
 from ._losses import logistic_loss, logsumexp_row, sigmoid
 from ._penalties import (
-    elastic_net_coordinate_value,
     prox_elastic_net,
     subdifferential_distance,
     subdifferential_distances,
@@ -384,31 +383,31 @@ def cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k
     return db
 
 
-@njit(**_JIT)
 def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
                       alpha, l1_ratio, fit_intercept, W, b, Z, k, ws, nws, cd_tol,
                       g, h, dz, dw, hdiag, hsum, work):
-    """One damped proximal Newton step on class ``k``; returns the step length taken."""
+    """One damped proximal Newton step on class ``k``; returns the step length taken.
+
+    Plain Python over three kernels (a jitted driver would re-compile all of
+    them inside its own module: about a third of the cold start).
+    """
     w_k = W[k]
     sum_h = class_derivatives(Z, Y, sw, k, multinomial, g, h)
     db = cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k, g, h,
                             sum_h, alpha, l1_ratio, fit_intercept, cd_tol, dw, hdiag, hsum, dz,
                             work)
-    # Predicted decrease of the model (negative for a descent step).
-    pen_change = 0.0
-    moved = db != 0.0
-    for idx in range(nws):
-        if dw[idx] != 0.0:
-            moved = True
-            j = ws[idx]
-            pen_change += (elastic_net_coordinate_value(w_k[j] + dw[idx], alpha, l1_ratio)
-                           - elastic_net_coordinate_value(w_k[j], alpha, l1_ratio))
-    if not moved:
+    nz = dw[:nws] != 0.0
+    if db == 0.0 and not nz.any():
         return 0.0
-    lin = 0.0
-    for i in range(n):
-        lin += g[i] * dz[i]
-    predicted = lin + pen_change
+    cols, step, w0 = ws[:nws][nz], dw[:nws][nz], w_k[ws[:nws][nz]]
+
+    def pen_diff(t):  # penalty change of the moved coordinates for a step of length t
+        w1 = w0 + t * step
+        return float(alpha * (l1_ratio * (np.abs(w1) - np.abs(w0)).sum()
+                              + 0.5 * (1.0 - l1_ratio) * (w1 * w1 - w0 * w0).sum()))
+
+    # Predicted decrease of the model (negative for a descent step).
+    predicted = float(np.dot(g[:n], dz[:n])) + pen_diff(1.0)
     f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
     t = 1.0
     # Near the optimum the predicted change is below round-off (the penalty
@@ -417,28 +416,18 @@ def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multin
     # full step is taken. Above that, a backtracking (Armijo) line search.
     roundoff = 1e-10 * max(1.0, abs(f0))
     if predicted < -roundoff:
-        accepted = False
         for _ in range(_MAX_BACKTRACK):
-            pen_t = 0.0
-            for idx in range(nws):
-                if dw[idx] != 0.0:
-                    j = ws[idx]
-                    pen_t += (elastic_net_coordinate_value(w_k[j] + t * dw[idx], alpha, l1_ratio)
-                              - elastic_net_coordinate_value(w_k[j], alpha, l1_ratio))
             f_t = loss_along(Z, Y, sw, k, multinomial, dz, t)
-            if f_t - f0 + pen_t <= _ARMIJO * t * predicted:
-                accepted = True
+            if f_t - f0 + pen_diff(t) <= _ARMIJO * t * predicted:
                 break
             t *= 0.5
-        if not accepted:
+        else:
             return 0.0
     elif predicted > roundoff:
         return 0.0  # not a descent direction: nothing to gain on this class
-    for idx in range(nws):
-        w_k[ws[idx]] += t * dw[idx]
+    w_k[cols] += t * step
     b[k] += t * db
-    for i in range(n):
-        Z[i, k] += t * dz[i]
+    Z[:n, k] += t * dz[:n]
     return t
 
 
