@@ -271,20 +271,32 @@ def max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept):
     return float(np.abs(transpose_dot(design, X_op, G)).max(initial=0.0))
 
 
-@njit(**_FAST)
 def working_set_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
                     alpha, l1_ratio, fit_intercept, W, Z, ws, ws_len, g, h):
-    """Largest KKT violation over the working sets (and intercepts)."""
-    K = W.shape[0]
+    """Largest KKT violation over the working sets (and intercepts).
+
+    Python over two kernels, so that ``class_derivatives`` is not compiled a
+    second time inside a jitted caller (cold start).
+    """
     kkt = 0.0
-    for k in range(K):
+    for k in range(W.shape[0]):
         class_derivatives(Z, Y, sw, k, multinomial, g, h)
         if fit_intercept:
-            kkt = max(kkt, abs(np.sum(g)))
-        for idx in range(ws_len[k]):
-            j = ws[k, idx]
-            grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
-            kkt = max(kkt, subdifferential_distance(W[k, j], grad_j, alpha, l1_ratio))
+            kkt = max(kkt, abs(float(np.sum(g))))
+        kkt = max(kkt, _working_set_violation(X_flat, data, indices, indptr, is_sparse, n, W[k],
+                                              ws[k], ws_len[k], g, alpha, l1_ratio))
+    return kkt
+
+
+@njit(**_FAST)
+def _working_set_violation(X_flat, data, indices, indptr, is_sparse, n, w_k, ws_k, nws, g,
+                           alpha, l1_ratio):
+    """Largest KKT violation of class ``k`` over its working set ``ws_k[:nws]``."""
+    kkt = 0.0
+    for idx in range(nws):
+        j = ws_k[idx]
+        grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
+        kkt = max(kkt, subdifferential_distance(w_k[j], grad_j, alpha, l1_ratio))
     return kkt
 
 
