@@ -241,7 +241,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     res, signatures = bench(cases, repeats, log)
     load_after = os.getloadavg()
-    text, verdicts = table(cases, res)
+    text, _ = table(cases, res)
     sig_lines = [f"- {case}: {sum(s.values())} signatures in {len(s)} kernels "
                  f"({', '.join(f'{k}' + (f' x{v}' if v > 1 else '') for k, v in sorted(s.items()))})"
                  for case, s in signatures.items()]

@@ -276,7 +276,7 @@ def _sparse_forward(data, indices, indptr, rows, W0, Z0, xv, keys, seed, epoch, 
             v = data[k]
             col = np.int64(indices[k])
             if perturb:
-                v, keep = _perturb_value(v, s, col, p_in, inv_keep, noise)
+                v, _ = _perturb_value(v, s, col, p_in, inv_keep, noise)
                 xv[k] = v
             if v != 0.0:
                 for u in range(n1):
@@ -611,7 +611,9 @@ class _Pass:
         """The buffers cut to ``b`` rows (cached: an epoch has at most two batch sizes)."""
         v = self._cache.get(b)
         if v is None:
-            cut = lambda bufs: [None if M is None else M[:b] for M in bufs]  # noqa: E731
+            def cut(bufs):
+                return [None if M is None else M[:b] for M in bufs]
+
             v = (cut(self.Z), cut(self.G), cut(self.A), cut(self.D),
                  cut(self.XH) if self.bn else None,
                  None if self.XB is None else self.XB[:b])

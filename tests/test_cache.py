@@ -195,6 +195,7 @@ def test_no_writable_cache_dir_falls_back_to_a_private_temp_dir(tmp_path):
     assert any(KERNEL in p.name for p in _cache_files(root))
     assert _cache_files(site) == [] and not (closed / "xdg").exists()
     assert _saved(log1) and _loaded(log2) and not _saved(log2)
+    assert second["cache_path"] == first["cache_path"]
 
 
 def _index(cache_path):
@@ -216,6 +217,7 @@ def test_cache_is_not_shared_between_cpu_types(tmp_path):
     r_host2, log_host2 = run_child(host, tmp_path)
     assert r_host["package"] == str(PACKAGE)
     assert r_host["magic"][1] != "generic" and r_gen["magic"][1] == "generic"
+    assert r_gen2["magic"] == r_gen["magic"] and r_host2["magic"] == r_host["magic"]
     # the generic-CPU process did not load the host's machine code: it compiled its own ...
     assert _saved(log_host) and not _loaded(log_host)
     assert _saved(log_gen) and not _loaded(log_gen)
