@@ -66,7 +66,7 @@ def cases(quick):
         return MLP_INPUTS if "MLP" in e else INPUTS
 
     if quick:
-        return [("skreg LR l1", k) for k in INPUTS] + [("skreg LR l2", "dense float64 F")] + \
+        return [("skreg LR l1", k) for k in INPUTS] + [("skreg LR l2", "dense float64 F"), ("skreg LR l2", "dense float32 F")] + \
             [("skreg MLP l1", k) for k in MLP_INPUTS] + \
             [("sklearn LR l2 (lbfgs)", "dense float64 F"), ("sklearn MLP", "dense float64 F")]
     return [(e, k) for e in ESTIMATORS for k in inputs(e)]

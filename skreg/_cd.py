@@ -116,7 +116,34 @@ def design_operator(design):
 
 def linear_predictor(X_op, W, b):
     """``Z = X W^T + b`` (n, K) for coefficients ``W`` of shape (K, p), by BLAS / scipy."""
-    return np.ascontiguousarray(X_op @ W.T, dtype=np.float64) + b
+    return np.ascontiguousarray(x_dot(X_op, W.T), dtype=np.float64) + b
+
+
+@njit(**_FAST)
+def dense_dot(X_flat, n, V, out):
+    """``out[k] = X V[:, k]`` for flat Fortran X of any float dtype, accumulated in float64."""
+    p, K = V.shape
+    for k in range(K):
+        o = out[k]
+        for i in range(n):
+            o[i] = 0.0
+        for j in range(p):
+            v = V[j, k]
+            if v != 0.0:
+                x = X_flat[j * n:(j + 1) * n]  # 0-based view: vectorises
+                for i in range(n):
+                    o[i] += v * x[i]
+
+
+def x_dot(X_op, V):
+    """``X V`` for ``V`` of shape (p,) or (p, K): BLAS / scipy, or for float32 dense X a
+    kernel accumulating in float64 (``X_op @ V`` would upcast a float64 copy of all of X)."""
+    if sp.issparse(X_op) or X_op.dtype == np.float64:
+        return X_op @ V
+    V2 = np.ascontiguousarray(np.reshape(V, (V.shape[0], -1)), dtype=np.float64)
+    out = np.empty((V2.shape[1], X_op.shape[0]))
+    dense_dot(X_op.ravel(order="F"), X_op.shape[0], V2, out)  # ravel: a view of Fortran X
+    return out.T if np.ndim(V) == 2 else out[0]
 
 
 @njit(**_FAST)
@@ -687,7 +714,7 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
                                    [g.sum() if fit_intercept else 0.0]])
 
             def hess_vec(v, h=h, w_len=p):
-                u = X_op @ v[:w_len] + v[w_len]
+                u = x_dot(X_op, v[:w_len]) + v[w_len]
                 hu = h * u
                 out = np.empty_like(v)
                 out[:w_len] = transpose_dot(design, X_op, hu[:, None])[:, 0] + alpha * v[:w_len]
@@ -701,7 +728,7 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
             rtol = min(0.5, np.sqrt(grad_norm / max(scale, 1e-300)))
             step = _conjugate_gradient(hess_vec, -grad, precond, rtol, 250)
             d, db = step[:p], step[p]
-            dz = np.asarray(X_op @ d, dtype=np.float64) + db
+            dz = np.asarray(x_dot(X_op, d), dtype=np.float64) + db
             # Armijo backtracking on the true objective.
             f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
             wd, dd = float(w_k @ d), float(d @ d)
