@@ -217,3 +217,23 @@ def test_block_loop_equals_numpy_loop(client):
 
 needs_cv = pytest.mark.skipif(not hasattr(skreg, "RegularizedLogisticRegressionCV"),
                               reason="RegularizedLogisticRegressionCV not in this tree yet")
+
+
+@needs_cv
+@pytest.mark.parametrize("penalty, kind", [("l1", 2), ("elasticnet", 3)])
+def test_cv_estimator_on_dask_cluster_equals_local(client, penalty, kind):
+    """The CV estimator's (l1_ratio, fold) paths run as tasks on the cluster's worker
+    processes (joblib's dask backend overrides its ``prefer="threads"`` hint); the
+    selection, the scores and the refit equal a local ``n_jobs=1`` fit."""
+    X, y = _problem(kind)
+    params = dict(penalty=penalty, cv=3, n_alphas=6, tol=1e-6)
+    if penalty == "elasticnet":
+        params["l1_ratios"] = [0.3, 0.9]
+    local = skreg.RegularizedLogisticRegressionCV(scoring="accuracy", n_jobs=1, **params)
+    local.fit(X, y)
+    with parallel_config(backend="dask", wait_for_workers_timeout=TIMEOUT):
+        remote = skreg.RegularizedLogisticRegressionCV(scoring=accuracy_on_worker, n_jobs=-1,
+                                                       **params).fit(X, y)
+    assert remote.alpha_ == local.alpha_ and remote.l1_ratio_ == local.l1_ratio_
+    for attr in ("scores_", "alphas_", "n_iter_", "coef_", "intercept_"):
+        np.testing.assert_array_equal(getattr(remote, attr), getattr(local, attr), err_msg=attr)

@@ -180,3 +180,59 @@ def test_overlapping_mlp_fits_restore_the_blas_thread_count():
 
 needs_cv = pytest.mark.skipif(not hasattr(skreg, "RegularizedLogisticRegressionCV"),
                               reason="RegularizedLogisticRegressionCV not in this tree yet")
+
+
+def _cv_attributes(est):
+    out = {"alpha_": est.alpha_, "l1_ratio_": est.l1_ratio_, "best_index_": est.best_index_,
+           "scores_": est.scores_, "alphas_": est.alphas_, "n_iter_": est.n_iter_,
+           "coef_": est.coef_, "intercept_": est.intercept_}
+    out.update({f"cv_results_[{k}]": v for k, v in est.cv_results_.items()
+                if k.startswith("split") or k.endswith("test_score")})
+    return out
+
+
+def assert_same_cv(a, b):
+    a, b = _cv_attributes(a), _cv_attributes(b)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+CV_CASES = {
+    "l1-binary": (dict(penalty="l1", n_alphas=8), "binary"),
+    "elasticnet-multiclass": (dict(penalty="elasticnet", l1_ratios=[0.3, 0.9], n_alphas=6),
+                              "multiclass"),
+    "l2-binary-sparse": (dict(penalty="l2", alphas=[1e-3, 1e-2, 1e-1]), "binary-sparse"),
+    "l1-refit-false-float32": (dict(penalty="l1", n_alphas=6, refit=False), "binary-float32"),
+}
+
+
+@needs_cv
+@pytest.mark.parametrize("case", list(CV_CASES))
+@pytest.mark.parametrize("backend", [None, "threading"])
+def test_cv_estimator_n_jobs_threads_equal_sequential(case, backend):
+    """Its folds run in joblib threads (``prefer="threads"``) by default, or under an explicit
+    threading backend: the selection and the refit equal ``n_jobs=1``."""
+    params, kind = CV_CASES[case]
+    X, y = _problem(kind)
+    seq = skreg.RegularizedLogisticRegressionCV(cv=3, n_jobs=1, tol=1e-6, **params).fit(X, y)
+    if backend is None:
+        par = skreg.RegularizedLogisticRegressionCV(cv=3, n_jobs=2, tol=1e-6, **params).fit(X, y)
+    else:
+        with parallel_config(backend=backend):
+            par = skreg.RegularizedLogisticRegressionCV(cv=3, n_jobs=2, tol=1e-6,
+                                                        **params).fit(X, y)
+    assert_same_cv(seq, par)
+
+
+@needs_cv
+def test_grid_search_over_the_cv_estimator_in_threads():
+    """Nested parallelism: GridSearchCV(n_jobs=2) in threads over a CV estimator whose own
+    folds run in threads (joblib runs the inner level sequentially inside a worker)."""
+    X, y = _problem("binary")
+    est = skreg.RegularizedLogisticRegressionCV(cv=3, n_alphas=5, n_jobs=2, tol=1e-6)
+    grid = {"penalty": ["l1", "l2"], "fit_intercept": [True, False]}
+    seq, _ = _search(est, grid, X, y, n_jobs=1)
+    par, threads = _search(est, grid, X, y, n_jobs=2)
+    assert_same_search(seq, par)
+    assert threading.get_ident() not in threads
