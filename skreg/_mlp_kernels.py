@@ -180,7 +180,7 @@ def row_keys(X, data, indices, indptr, is_sparse):
         n, d = X.shape
         col_hash = _mix64_np(_GOLDEN * np.arange(1, d + 1, dtype=np.uint64))
         sums = np.empty(n, dtype=np.uint64)
-        step = max(1, (1 << 20) // max(d, 1))
+        step = max(1, (1 << 16) // max(d, 1))  # rows per block: ~0.5 MB temporaries each
         for a in range(0, n, step):
             V = np.ascontiguousarray(X[a:a + step], dtype=np.float64)
             H = _mix64_np(V.view(np.uint64) ^ col_hash)
