@@ -21,7 +21,7 @@ checked for skreg is ``above <= 1.25 M``: a full copy of X would be 1 M,
 a float32 -> float64 upcast 2 M, densifying the sparse X (n x 40p at 0.5%) 133 M.
 
     python benchmarks/bench_memory.py            # M = 400 MB dense (100000 x 500)
-    python benchmarks/bench_memory.py --quick    # M = 24 MB (CI)
+    python benchmarks/bench_memory.py --quick    # M = 48 MB (CI)
 
 The fits run few iterations (memory does not grow with them): skreg
 ``max_iter=5`` Newton steps, the MLPs one epoch, scikit-learn's solvers a
@@ -196,8 +196,8 @@ def run_case(name, kind, n, p, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="M = 24 MB, skreg + two peers (CI)")
-    parser.add_argument("--n", type=int, default=None, help="rows (default 100000, quick 20000)")
+    parser.add_argument("--quick", action="store_true", help="M = 48 MB, skreg + two peers (CI)")
+    parser.add_argument("--n", type=int, default=None, help="rows (default 100000, quick 40000)")
     parser.add_argument("--p", type=int, default=None, help="columns (default 500, quick 150)")
     parser.add_argument("--timeout", type=float, default=900.0, help="per fresh process, s")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -208,7 +208,7 @@ def main():
     if not os.path.exists("/proc/self/clear_refs"):
         print("bench_memory needs Linux (/proc/self/clear_refs to reset the peak RSS); skipped.")
         return 0
-    n = args.n or (20000 if args.quick else 100000)
+    n = args.n or (40000 if args.quick else 100000)
     p = args.p or (150 if args.quick else 500)
     mb = 1024.0 ** 2
     print(f"X: {n} x {p}; dense float64 M = {8 * n * p / mb:.0f} MB, float32 M = "
