@@ -169,13 +169,22 @@ def row_keys(X, data, indices, indptr, is_sparse):
     under dropout and noise. numpy only (uint64 arithmetic wraps modulo 2**64).
     """
     if is_sparse:
-        vals = np.asarray(data, dtype=np.float64)
-        cols = np.asarray(indices).astype(np.uint64) + np.uint64(1)
-        h = _mix64_np(vals.view(np.uint64) ^ _mix64_np(_GOLDEN * cols))
-        h[vals == 0.0] = 0
-        csum = np.zeros(h.shape[0] + 1, dtype=np.uint64)
-        np.cumsum(h, out=csum[1:])
-        sums = csum[indptr[1:]] - csum[indptr[:-1]]
+        n = indptr.shape[0] - 1
+        sums = np.empty(n, dtype=np.uint64)
+        a = 0
+        while a < n:  # blocks of rows with ~64k stored entries: small temporaries
+            b = int(np.searchsorted(indptr, indptr[a] + (1 << 16), side="right")) - 1
+            b = min(max(b, a + 1), n)
+            lo = indptr[a]
+            vals = np.asarray(data[lo:indptr[b]], dtype=np.float64)
+            cols = indices[lo:indptr[b]].astype(np.uint64) + np.uint64(1)
+            h = _mix64_np(vals.view(np.uint64) ^ _mix64_np(_GOLDEN * cols))
+            h[vals == 0.0] = 0
+            csum = np.zeros(h.shape[0] + 1, dtype=np.uint64)
+            np.cumsum(h, out=csum[1:])
+            ptr = indptr[a:b + 1] - lo
+            sums[a:b] = csum[ptr[1:]] - csum[ptr[:-1]]
+            a = b
     else:
         n, d = X.shape
         col_hash = _mix64_np(_GOLDEN * np.arange(1, d + 1, dtype=np.uint64))
