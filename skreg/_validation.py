@@ -12,12 +12,15 @@ turn the validated data into the exact layout the numba kernels read:
 """
 
 import functools
+import threading
 from collections import namedtuple
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight
+from threadpoolctl import ThreadpoolController
 
 #: Floating dtypes the kernels are compiled for; anything else is cast to float64.
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -221,3 +224,46 @@ def keep_fitted_state_on_error(fit):
             raise
 
     return wrapper
+
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"fits": 0, "single": 0, "limiter": None, "controller": None}
+
+
+def _update_blas_limit():
+    want = _BLAS_STATE["fits"] >= 2 or _BLAS_STATE["single"] > 0
+    if want and _BLAS_STATE["limiter"] is None:
+        if _BLAS_STATE["controller"] is None:  # one scan of the loaded libraries (~4 ms)
+            _BLAS_STATE["controller"] = ThreadpoolController()
+        _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+    elif not want and _BLAS_STATE["limiter"] is not None:
+        _BLAS_STATE["limiter"].restore_original_limits()
+        _BLAS_STATE["limiter"] = None
+
+
+@contextmanager
+def fit_blas_threads(single_thread=False):
+    """BLAS threads during one fit, arbitrated between every fit of the process.
+
+    BLAS is limited to one thread while two or more fits run at once (the
+    threads of ``GridSearchCV(n_jobs=2)`` under joblib's threading backend,
+    the CV estimator's fold paths), or while a fit asks for it with
+    ``single_thread`` (the MLP's small mini-batch products). Otherwise two
+    fits times the machine's BLAS threads oversubscribe the cores, and
+    OpenBLAS serialises concurrent callers: measured on 2 cores, a threaded
+    search ran at 0.90x the sequential one instead of 1.73x. The limit is
+    lifted as soon as a fit runs alone again. ``threadpool_limits`` sets a
+    process-wide value and restores the one it saw on entry, so overlapping
+    uses of it would leave BLAS wrong: one counted limiter serves all fits.
+    """
+    with _BLAS_LOCK:
+        _BLAS_STATE["fits"] += 1
+        _BLAS_STATE["single"] += int(bool(single_thread))
+        _update_blas_limit()
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["fits"] -= 1
+            _BLAS_STATE["single"] -= int(bool(single_thread))
+            _update_blas_limit()

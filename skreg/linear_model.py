@@ -34,6 +34,7 @@ from ._l0 import l0_solve
 from ._validation import (
     FLOAT_DTYPES,
     as_csc,
+    fit_blas_threads,
     check_numeric_input,
     check_path_arguments,
     keep_fitted_state_on_error,
@@ -106,12 +107,13 @@ def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol
     truncated Newton-CG on large designs (see ``_CG_MIN_ENTRIES``).
     """
     smooth = alpha == 0.0 or l1_ratio == 0.0
-    if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
-        info = newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
-                               max_iter, verbose, scale)
-    else:
-        info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
-                               tol, max_iter, _WS_START, verbose, scale)
+    with fit_blas_threads():  # one BLAS thread while fits run concurrently
+        if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
+            info = newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
+                                   max_iter, verbose, scale)
+        else:
+            info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
+                                   W, b, tol, max_iter, _WS_START, verbose, scale)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
         largest = np.abs(design.data if design.is_sparse else design.X_flat).max(initial=0.0)
         raise ValueError(

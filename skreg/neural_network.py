@@ -1,8 +1,6 @@
 """Multi-layer perceptron classifier with elastic-net penalties and the classic regularizers."""
 
-import threading
 import warnings
-from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,11 +11,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from . import _mlp_kernels as K
 from ._validation import FLOAT_DTYPES, as_csr, normalized_sample_weight, resolve_penalty
-from ._validation import check_numeric_input, keep_fitted_state_on_error
+from ._validation import check_numeric_input, fit_blas_threads, keep_fitted_state_on_error
 
 __all__ = ["ElasticNetMLPClassifier"]
 
@@ -34,33 +31,6 @@ _PREDICT_CHUNK = 512
 #: bare products), and idle BLAS workers that busy-wait steal cycles from the fused
 #: elementwise loops in between.
 _SINGLE_THREAD_BATCH = 256
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_STATE = {"users": 0, "limiter": None}
-
-
-@contextmanager
-def _single_thread_blas():
-    """BLAS limited to one thread while any fit in the process needs it.
-
-    ``threadpool_limits`` changes a process-wide setting and restores the value it
-    saw on entry, so two fits overlapping in threads (``n_jobs`` with the threading
-    backend) would leave BLAS at one thread for good: the second saves the first's
-    limit and restores it last. One limiter, counted, is shared by concurrent fits.
-    """
-    with _BLAS_LOCK:
-        if _BLAS_STATE["users"] == 0:
-            _BLAS_STATE["limiter"] = threadpool_limits(limits=1, user_api="blas")
-        _BLAS_STATE["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["users"] -= 1
-            if _BLAS_STATE["users"] == 0:
-                _BLAS_STATE["limiter"].restore_original_limits()
-                _BLAS_STATE["limiter"] = None
-
 
 def _layout(sizes, batch_norm):
     """Offsets of every parameter block in the flat parameter vector (see ``_mlp_kernels``)."""
@@ -724,8 +694,7 @@ class ElasticNetMLPClassifier(ClassifierMixin, BaseEstimator):
         no_improve = 0
         n_epochs = 1 if incremental else self.max_iter
         stopped = False
-        blas_ctx = _single_thread_blas() if batch <= _SINGLE_THREAD_BATCH else nullcontext()
-        with blas_ctx:
+        with fit_blas_threads(single_thread=batch <= _SINGLE_THREAD_BATCH):
             for _ in range(n_epochs):
                 if self.shuffle and batch < n_train:
                     perm = np.random.default_rng([seed, n_epochs_done]).permutation(n_train)
