@@ -26,7 +26,7 @@ from numba import njit
 from scipy.special import expit, logsumexp, softmax
 
 from ._cd import _JIT, design_operator, linear_predictor
-from ._losses import logistic_loss, sigmoid
+from ._losses import logistic_loss, separates, sigmoid
 
 #: Gradient size at which the 1-D and support Newton solves stop.
 _GRAD_TOL = 1e-12
@@ -263,7 +263,10 @@ def l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, t
     Sweeps (support changes) alternate with Newton refits on the support
     until a sweep changes no support and moves no coordinate by more than
     ``tol`` (relative); the refit after that sweep is returned. Returns
-    ``max_iter`` if that never happens.
+    ``(epochs, separated)``: epochs is ``max_iter`` if that never happens;
+    ``separated`` is True when, with no ridge term, the support separates the
+    data (the loss then has no finite minimiser: the coefficients would grow
+    forever), where the solver stops with the separating support.
     """
     n = design.n_samples
     X_op = design_operator(design)
@@ -278,7 +281,9 @@ def l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, t
         # The refit also ends the last epoch: its Newton solution is what two
         # equivalent data sets (weights vs repeated rows) agree on to round-off.
         support_newton(X_op, Y, sw, multinomial, ridge, fit_intercept, W, b)
-        if not changed and move <= tol:
-            return epoch
         Z = linear_predictor(X_op, W, b)
-    return max_iter
+        if ridge == 0.0 and separates(Z, Y, sw, multinomial):
+            return epoch, True
+        if not changed and move <= tol:
+            return epoch, False
+    return max_iter, False

@@ -47,3 +47,19 @@ def logsumexp_row(Z, i):
     for k in range(K):
         acc += np.exp(Z[i, k] - zmax)
     return zmax + np.log(acc)
+
+
+def separates(Z, Y, sw, multinomial):
+    """Whether logits ``Z`` classify every sample of positive weight strictly right.
+
+    Then (with no ridge term) the logistic loss has no finite minimiser: it
+    decreases towards 0 as the coefficients grow along that direction.
+    ``Y`` is the (n, 1) 0/1 column or the (n, K) one-hot matrix.
+    """
+    if multinomial:
+        true = Y.argmax(axis=1)
+        others = np.where(Y > 0.0, -np.inf, Z).max(axis=1)
+        margin = Z[np.arange(Z.shape[0]), true] - others
+    else:
+        margin = np.where(Y[:, 0] > 0.5, Z[:, 0], -Z[:, 0])
+    return bool(np.all(margin[sw > 0.0] > 0.0))

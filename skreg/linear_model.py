@@ -31,6 +31,7 @@ from ._cd import (
     newton_cg_solve,
 )
 from ._l0 import l0_solve
+from ._losses import separates
 from ._validation import (
     FLOAT_DTYPES,
     as_csc,
@@ -83,18 +84,14 @@ def _warn_if_separated(design, Y, sw, multinomial, W, b, what="alpha=0"):
     whose scale depends on ``tol``); say so rather than return them silently.
     """
     Z = linear_predictor(design_operator(design), W, b)
-    rows = np.arange(Z.shape[0])
-    if multinomial:
-        true = Y.argmax(axis=1)
-        margin = Z[rows, true] - np.where(Y > 0.0, -np.inf, Z).max(axis=1)
-    else:
-        margin = np.where(Y[:, 0] > 0.5, Z[:, 0], -Z[:, 0])
-    if np.all(margin[sw > 0.0] > 0.0):
+    if separates(Z, Y, sw, multinomial):
         warnings.warn(
             f"RegularizedLogisticRegression: {what} on perfectly separable training data, "
             "where the logistic loss has no finite minimiser (it decreases towards 0 as the "
             "coefficients grow without bound). The returned coefficients are finite but their "
-            "size depends on tol and max_iter; use alpha > 0 for a well-defined model.",
+            "size depends on tol and max_iter; use "
+            + ("l1_ratio < 1 (a ridge term)" if "L0" in what else "alpha > 0")
+            + " for a well-defined model.",
             ConvergenceWarning,
         )
 
@@ -198,11 +195,14 @@ def _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas, fit_inte
 
 def _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter):
     """L0 coordinate descent in place from ``W``, ``b``; warn if the support never settles."""
-    n_iter = l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol,
-                      max_iter)
+    n_iter, separated = l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
+                                 W, b, tol, max_iter)
     if multinomial:
         b -= b.mean()
-    if n_iter >= max_iter:
+    if separated:
+        _warn_if_separated(design, Y, sw, multinomial, W, b,
+                           what="pure L0 (l1_ratio=1, no ridge term)")
+    elif n_iter >= max_iter:
         warnings.warn(
             f"RegularizedLogisticRegression (l0) did not converge at alpha={alpha:.4g}: the "
             f"support still changed, or a coefficient still moved by more than tol, after "

@@ -618,3 +618,19 @@ def test_cv_l0_and_pipeline_and_errors():
     order = np.argsort(y, kind="stable")
     with pytest.raises(ValueError, match="class"):
         RegularizedLogisticRegressionCV(cv=KFold(2)).fit(X[order], y[order])
+
+
+def test_pure_l0_stops_at_a_separating_support_with_a_warning():
+    # p > n: small supports separate the data, where pure L0 has no finite minimiser.
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 200)
+    y = (X[:, 0] + 0.5 * rng.randn(30) > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        est = RegularizedLogisticRegression(penalty="l0", alpha=1e-3, l1_ratio=1.0).fit(X, y)
+    assert np.all(np.isfinite(est.coef_)) and 0 < np.count_nonzero(est.coef_) <= 30
+    margin = np.where(y == 1, 1.0, -1.0) * est.decision_function(X)
+    assert np.all(margin > 0)  # the support separates the data
+    # A ridge term (l1_ratio < 1) makes the problem well posed: no warning, converged.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        RegularizedLogisticRegression(penalty="l0", alpha=1e-3, l1_ratio=0.5).fit(X, y)
