@@ -474,6 +474,26 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def _validated_problem(self, X, y, sample_weight):
+        """Validate the data and return ``X, y, classes, y_index, Y, multinomial, sw``.
+
+        ``Y`` is the 0/1 column (binary) or the one-hot matrix, ``sw`` the
+        sample weights times ``class_weight``, normalized to sum to one.
+        """
+        check_numeric_input(X)
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
+            accept_large_sparse=True,
+        )
+        classes, y_index, Y, multinomial = _encode_targets(y)
+        class_weight_per_sample = None
+        if self.class_weight is not None:
+            class_weight_per_sample = compute_class_weight(
+                self.class_weight, classes=classes, y=y
+            )[y_index]
+        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
+        return X, y, classes, y_index, Y, multinomial, sw
+
     @_fit_context(prefer_skip_nested_validation=True)
     @keep_fitted_state_on_error
     def fit(self, X, y, sample_weight=None):
@@ -494,23 +514,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self : RegularizedLogisticRegression
             The fitted estimator.
         """
-        check_numeric_input(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csc", "csr"],
-            dtype=list(FLOAT_DTYPES),
-            order="F",
-            accept_large_sparse=True,
-        )
-        classes, y_index, Y, multinomial = _encode_targets(y)
-        class_weight_per_sample = None
-        if self.class_weight is not None:
-            class_weight_per_sample = compute_class_weight(
-                self.class_weight, classes=classes, y=y
-            )[y_index]
-        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
+        X, y, classes, y_index, Y, multinomial, sw = self._validated_problem(X, y,
+                                                                              sample_weight)
 
         W = np.zeros((Y.shape[1], X.shape[1]))
         b = np.zeros(Y.shape[1])
@@ -862,18 +867,8 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
         self : RegularizedLogisticRegressionCV
             The fitted estimator.
         """
-        check_numeric_input(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
-            accept_large_sparse=True,
-        )
-        classes, y_index, Y, multinomial = _encode_targets(y)
-        class_weight_per_sample = None
-        if self.class_weight is not None:
-            class_weight_per_sample = compute_class_weight(
-                self.class_weight, classes=classes, y=y
-            )[y_index]
-        sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
+        X, y, classes, y_index, Y, multinomial, sw = self._validated_problem(X, y,
+                                                                              sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
         ratios = self._l1_ratio_grid()
