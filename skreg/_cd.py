@@ -5,7 +5,7 @@ The L1 / elastic-net solver is a proximal Newton method with working sets
 
 * **Outer loop** (:func:`newton_cd_solve`) -- one product ``X^T G`` (BLAS or
   scipy, :class:`Certificate`) gives the gradient of the loss and the KKT
-  violation of each coordinate (:func:`skreg._penalties.subdifferential_distance`).
+  violation of each coordinate (:func:`skreg._prox.subdifferential_distance`).
   The largest violation is the certificate: the fit stops when it is
   ``<= tol * alpha_max``. Otherwise a working set is chosen: the current
   support plus the worst violators, growing 4x per pass.
@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._losses import logistic_loss, logsumexp_row, sigmoid
-from ._penalties import (
+from ._prox import (
     prox_elastic_net,
     subdifferential_distance,
     subdifferential_distances,

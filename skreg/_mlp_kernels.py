@@ -69,7 +69,7 @@ from numba import njit
 from scipy.special import expit
 
 from ._losses import log1pexp, logsumexp_row, sigmoid
-from ._penalties import max_norm_project, soft_threshold
+from ._prox import max_norm_project, soft_threshold
 
 #: ``error_model="numpy"``: float division follows IEEE (inf/nan, no Python
 #: ZeroDivisionError branch), which lets LLVM vectorize the fused optimizer

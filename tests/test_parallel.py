@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_info
 
 import skreg
 from skreg import ElasticNetMLPClassifier, RegularizedLogisticRegression
-from skreg import _cd, _losses, _mlp_kernels, _penalties
+from skreg import _cd, _losses, _mlp_kernels, _prox
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +91,7 @@ def assert_same_search(a, b):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [_cd, _mlp_kernels, _losses, _penalties],
+@pytest.mark.parametrize("module", [_cd, _mlp_kernels, _losses, _prox],
                          ids=lambda m: m.__name__)
 def test_every_kernel_releases_the_gil(module):
     kernels = {name: obj for name, obj in vars(module).items() if isinstance(obj, CPUDispatcher)}

@@ -1,17 +1,18 @@
-"""Proximal operators and penalty values shared by every solver in skreg.
+"""Proximal operators shared by every solver in skreg.
 
 This is the ground floor of the package: it imports nothing from skreg.
 Every function is a small, pure ``@njit`` function on scalars or arrays so
-that the coordinate-descent kernels (:mod:`skreg._cd`) and the MLP kernels
-(:mod:`skreg._mlp_kernels`) apply exactly the same operators.
+that the coordinate-descent kernels and the MLP kernels apply exactly the
+same operators:
 
-All penalties are expressed in the elastic-net form of DESIGN §2::
-
-    alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2 * ||w||_2^2)
-
-so ``penalty="l1"`` is ``l1_ratio=1``, ``penalty="l2"`` is ``l1_ratio=0`` and
-``penalty=None`` is ``alpha=0``. The L0 penalty ``alpha * ||w||_0`` has its
-own operator (:func:`hard_threshold`).
+* :func:`soft_threshold` -- prox of ``t * |x|`` (L1);
+* :func:`hard_threshold` -- prox of the L0 penalty;
+* :func:`prox_elastic_net` -- prox of
+  ``step * alpha * (l1_ratio |x| + (1 - l1_ratio) / 2 x^2)``;
+* :func:`group_soft_threshold` -- prox of ``t * ||v||_2`` (group lasso,
+  block soft-thresholding);
+* :func:`max_norm_project` -- projection of each unit's incoming weights on
+  a ball (the max-norm constraint).
 """
 
 import numpy as np
@@ -75,6 +76,28 @@ def subdifferential_distances(W, grad, alpha, l1_ratio):
         np.abs(smooth + alpha * l1_ratio * np.sign(W)),
         np.maximum(np.abs(smooth) - alpha * l1_ratio, 0.0),
     )
+
+
+@njit(**_JIT)
+def group_soft_threshold(v, threshold):
+    """Proximal operator of ``threshold * ||v||_2``, in place on the vector ``v``.
+
+    Shrinks ``v`` toward 0 along its own direction by ``threshold``: the
+    whole block becomes exactly zero when ``||v||_2 <= threshold``. Returns
+    the norm of the result.
+    """
+    sq = 0.0
+    for i in range(v.shape[0]):
+        sq += v[i] * v[i]
+    norm = np.sqrt(sq)
+    if norm <= threshold:
+        for i in range(v.shape[0]):
+            v[i] = 0.0
+        return 0.0
+    scale = 1.0 - threshold / norm
+    for i in range(v.shape[0]):
+        v[i] *= scale
+    return norm - threshold
 
 
 @njit(**_JIT)
