@@ -26,6 +26,10 @@ datasets
 plotting
     Displays: ``RegularizationPathDisplay``, ``MLPSparsityDisplay``
     (matplotlib optional: ``pip install "skreg[plot]"``).
+onnx
+    ONNX export: ``import skreg.onnx`` registers skl2onnx converters for
+    every estimator; ``skreg.onnx.to_onnx`` (``pip install "skreg[onnx]"``;
+    not imported by ``import skreg``).
 """
 
 from . import _cache  # noqa: F401  (numba cache locations: before any kernel module)
