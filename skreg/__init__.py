@@ -14,6 +14,12 @@ ElasticNetMLPClassifier
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
     input noise.
 
+Constants
+---------
+SKOPS_TRUSTED_TYPES
+    The type names to trust when loading a skreg model saved with skops:
+    ``skops.io.load(path, trusted=skreg.SKOPS_TRUSTED_TYPES)``.
+
 Functions
 ---------
 regularization_path
@@ -48,3 +54,14 @@ __all__ = [
     "regularization_path",
 ]
 __version__ = "0.1.0"
+
+#: Type names of skreg's estimators, for loading a model saved with skops without
+#: trusting anything else: ``skops.io.load(path, trusted=skreg.SKOPS_TRUSTED_TYPES)``.
+#: A fitted skreg estimator holds only these, builtins and numpy arrays, so
+#: ``skops.io.get_untrusted_types(file=path)`` of a saved skreg model (alone or in a
+#: pipeline of scikit-learn steps skops trusts) lists only names from this list.
+SKOPS_TRUSTED_TYPES = [
+    f"{obj.__module__}.{obj.__qualname__}"
+    for obj in (globals()[name] for name in __all__)
+    if isinstance(obj, type)
+]
