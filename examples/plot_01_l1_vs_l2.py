@@ -112,7 +112,7 @@ def main(fast=False, out="."):
         alphas, coefs, _, _ = regularization_path(X, y, penalty=penalty, n_alphas=n_alphas,
                                                   eps=1e-2)
         disp = RegularizationPathDisplay.from_path(
-            alphas, coefs, alpha=ALPHA, feature_names=NAMES, ax=ax, max_legend=0,
+            alphas, coefs, alpha=ALPHA, feature_names=NAMES, ax=ax, n_labels=0,
             line_kwargs={"color": "0.75", "linewidth": 0.8})
         disp.count_text_.remove()
         for line, name in zip(disp.lines_, disp.line_features_):

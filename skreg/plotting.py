@@ -21,6 +21,7 @@ MLPSparsityDisplay
     weights that are exactly zero (bars) and/or the zero pattern (images).
 """
 
+import numbers
 from numbers import Real
 
 import numpy as np
@@ -94,9 +95,14 @@ class RegularizationPathDisplay:
         One line per drawn coefficient path (see ``plot``'s ``show_zero``).
     line_features_ : list of str
         The label of each line in ``lines_`` (same order).
+    labelled_features_ : list of str
+        The labels of the paths named in the legend, largest ``|coef|`` first
+        (see ``plot``'s ``n_labels``).
+    legend_ : matplotlib Legend or None
+        The legend of the labelled paths (None when no path is labelled).
     count_text_ : matplotlib Text or None
-        "k non-zero paths of p", written instead of a legend when more than
-        ``max_legend`` lines are drawn (None otherwise).
+        "k non-zero paths of p; ..." when not every drawn path is labelled
+        (None otherwise).
     alpha_lines_ : list of matplotlib Line2D
         The vertical line(s) marking ``alpha`` (one per panel), empty when
         ``alpha`` is None.
@@ -181,7 +187,7 @@ class RegularizationPathDisplay:
 
     # -- drawing -------------------------------------------------------------
 
-    def plot(self, ax=None, *, show_zero=False, max_legend=10, line_kwargs=None,
+    def plot(self, ax=None, *, show_zero=False, n_labels=10, line_kwargs=None,
              score_ax=None):
         """Draw the path (and the score band, if any).
 
@@ -195,9 +201,14 @@ class RegularizationPathDisplay:
             Also draw the coefficients that are zero at every ``alpha`` (flat
             lines at 0). By default only the paths that leave zero somewhere
             are drawn, which keeps a 7000-feature path readable.
-        max_legend : int, default=10
-            Show a legend of the feature names when at most this many lines
-            are drawn; otherwise write the number of drawn paths instead.
+        n_labels : int, default=10
+            Name at most this many paths in the legend: the largest in
+            absolute value at ``alpha`` (at the grid point nearest to it; at
+            the smallest ``alpha`` of the grid when ``alpha`` is None), ties
+            broken by the absolute value at the smallest ``alpha``. They are
+            drawn in colour, in the legend's order; the other paths are drawn
+            thin and grey, unlabelled, and a note says how many paths there
+            are. 0 draws every path in colour without a legend.
         line_kwargs : dict, default=None
             Extra keyword arguments for every coefficient line.
         score_ax : matplotlib Axes, default=None
@@ -209,6 +220,8 @@ class RegularizationPathDisplay:
         display : RegularizationPathDisplay
             ``self``, with the artists stored as attributes.
         """
+        if not (isinstance(n_labels, numbers.Integral) and n_labels >= 0):
+            raise ValueError(f"n_labels must be an integer >= 0, got {n_labels!r}.")
         plt = _import_pyplot()
         alphas, coefs, scores, names = self._checked_arrays()
         n_alphas, n_rows, n_features = coefs.shape
@@ -227,20 +240,34 @@ class RegularizationPathDisplay:
 
         order = np.argsort(alphas)[::-1]  # decreasing, left to right after inversion
         a = alphas[order]
-        kwargs = {"linewidth": 1.2}
-        if line_kwargs:
-            kwargs.update(line_kwargs)
+        paths = coefs[order].reshape(n_alphas, n_rows * n_features)  # column k * p + j
+        labels = [names[j] if n_rows == 1 else f"{names[j]} [{k}]"
+                  for k in range(n_rows) for j in range(n_features)]
+        drawn = [c for c in range(paths.shape[1]) if show_zero or np.any(paths[:, c] != 0)]
+        # Rank the drawn paths by |coef| at the chosen alpha (nearest grid point in log
+        # scale), then at the smallest alpha; np.lexsort sorts by its last key first.
+        ref = (n_alphas - 1 if self.alpha is None
+               else int(np.argmin(np.abs(np.log(a) - np.log(float(self.alpha))))))
+        cols = np.asarray(drawn, dtype=np.int64)
+        rank = cols[np.lexsort((-np.abs(paths[-1, cols]), -np.abs(paths[ref, cols])))]
+        labelled = [int(c) for c in rank[:n_labels]] if n_labels else []
+        colour = {c: f"C{i % 10}" for i, c in enumerate(labelled if n_labels else drawn)}
+
         self.lines_ = []
         self.line_features_ = []
-        for k in range(n_rows):
-            for j in range(n_features):
-                path = coefs[order, k, j]
-                if not show_zero and not np.any(path != 0):
-                    continue
-                label = names[j] if n_rows == 1 else f"{names[j]} [{k}]"
-                (line,) = ax.plot(a, path, label=label, **kwargs)
-                self.lines_.append(line)
-                self.line_features_.append(label)
+        by_column = {}
+        for c in drawn:
+            if c in colour:
+                kwargs = {"linewidth": 1.4, "color": colour[c], "label": labels[c], "zorder": 2.5}
+            else:  # unlabelled: present but in the background
+                kwargs = {"linewidth": 0.8, "color": "0.7", "label": "_" + labels[c],
+                          "zorder": 2.0}
+            kwargs.update(line_kwargs or {})
+            (line,) = ax.plot(a, paths[:, c], **kwargs)
+            by_column[c] = line
+            self.lines_.append(line)
+            self.line_features_.append(labels[c])
+        self.labelled_features_ = [labels[c] for c in labelled]
         ax.axhline(0.0, color="0.6", linewidth=0.6, zorder=0)
         ax.set_xscale("log")
         if not ax.xaxis_inverted():
@@ -251,13 +278,20 @@ class RegularizationPathDisplay:
         if self.estimator_name:
             title += f" ({self.estimator_name})"
         ax.set_title(title)
+        self.legend_ = None
+        if labelled:
+            where = "smallest alpha" if self.alpha is None else f"alpha = {a[ref]:.3g}"
+            self.legend_ = ax.legend(
+                handles=[by_column[c] for c in labelled], loc="upper left",
+                bbox_to_anchor=(1.01, 1.0), fontsize="small", title_fontsize="small",
+                title=f"largest |coef| at\n{where}" if len(labelled) < n_drawn else None)
         self.count_text_ = None
-        if 0 < n_drawn <= max_legend:
-            ax.legend(loc="best", fontsize="small")
-        else:
-            self.count_text_ = ax.text(
-                0.02, 0.96, f"{n_drawn} non-zero paths of {n_rows * n_features}",
-                transform=ax.transAxes, va="top", fontsize="small")
+        if len(labelled) < n_drawn:
+            note = f"{n_drawn} {'' if show_zero else 'non-zero '}paths of {n_rows * n_features}"
+            if labelled:
+                note += f"; {len(labelled)} labelled, the rest grey"
+            self.count_text_ = ax.text(0.02, 0.96, note, transform=ax.transAxes, va="top",
+                                       fontsize="small")
 
         self.score_line_ = None
         self.score_band_ = None
@@ -313,7 +347,7 @@ class RegularizationPathDisplay:
         ax : matplotlib Axes, default=None
             See :meth:`plot`.
         **plot_kwargs
-            Passed to :meth:`plot` (``show_zero``, ``max_legend``,
+            Passed to :meth:`plot` (``show_zero``, ``n_labels``,
             ``line_kwargs``, ``score_ax``).
 
         Returns
@@ -499,7 +533,11 @@ class MLPSparsityDisplay:
     ax_ : matplotlib Axes
         The bar axes, or the first pattern axes for ``kind="pattern"``.
     pattern_axes_ : list of matplotlib Axes
-        The axes of the images.
+        The axes of the images (integer ticks: the units' indices).
+    key_ : matplotlib Legend or None
+        The key of the images ("non-zero weight" / "weight exactly 0", in
+        the colormap's colours), next to the last one; None for
+        ``kind="bars"``.
     figure_ : matplotlib Figure
 
     Examples
@@ -532,8 +570,9 @@ class MLPSparsityDisplay:
             weight matrix. If None, a new figure is created.
         kind : {"both", "bars", "pattern"}, default="both"
             What to draw.
-        cmap : str, default="Greys"
-            Colormap of the images (non-zero = 1, zero = 0).
+        cmap : str or matplotlib Colormap, default="Greys"
+            Colormap of the images (non-zero = 1, zero = 0; with "Greys",
+            black is a non-zero weight, white an exact zero, as the key says).
 
         Returns
         -------
@@ -582,15 +621,30 @@ class MLPSparsityDisplay:
             bar_ax.set_ylabel("fraction of weights exactly 0")
             bar_ax.set_xlabel("weight matrix (layer → layer)")
             self.ax_ = bar_ax
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import MaxNLocator
+
+        colormap = plt.get_cmap(cmap)
         for l, (pax, m) in enumerate(zip(axes, mats)):
-            img = pax.imshow((m != 0).astype(float), cmap=cmap, vmin=0, vmax=1,
+            img = pax.imshow((m != 0).astype(float), cmap=colormap, vmin=0, vmax=1,
                              aspect="auto", interpolation="nearest")
             pax.set_title(f"W{l}: {m.shape[0]}×{m.shape[1]}, {self.zero_fractions_[l]:.0%} zero",
                           fontsize="small")
             pax.set_xlabel("unit of layer %d" % (l + 1), fontsize="small")
             pax.set_ylabel("unit of layer %d" % l, fontsize="small")
+            # Pixels are units: integer ticks only (a 30 x 1 matrix got ticks at -0.4 ... 0.4).
+            pax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+            pax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
             self.images_.append(img)
             self.pattern_axes_.append(pax)
+        self.key_ = None
+        if self.pattern_axes_:
+            # The key, with the colormap's own colours for 1 (non-zero) and 0 (zero).
+            handles = [Patch(facecolor=colormap(1.0), edgecolor="0.3", label="non-zero weight"),
+                       Patch(facecolor=colormap(0.0), edgecolor="0.3", label="weight exactly 0")]
+            self.key_ = self.pattern_axes_[-1].legend(
+                handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                fontsize="small", frameon=False)
         if kind == "pattern":
             self.ax_ = self.pattern_axes_[0]
         title = "Exact zeros per weight matrix"

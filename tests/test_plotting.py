@@ -58,9 +58,17 @@ def test_from_path_draws_nonzero_paths_only_by_default():
     assert disp.figure_ is disp.ax_.figure
     assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == ["a", "c"]
     assert disp.count_text_ is None
-    disp = RegularizationPathDisplay.from_path(alphas, coefs, max_legend=1)
-    assert disp.ax_.get_legend() is None
+    disp = RegularizationPathDisplay.from_path(alphas, coefs, feature_names=list("abcd"),
+                                               n_labels=1)
+    # Only the larger path at the smallest alpha ("a": 1.0 vs "c": -0.5) is named.
+    assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == ["a"]
+    assert disp.labelled_features_ == ["a"]
+    assert disp.count_text_.get_text().startswith("2 non-zero paths of 4")
+    disp = RegularizationPathDisplay.from_path(alphas, coefs, n_labels=0)
+    assert disp.ax_.get_legend() is None and disp.legend_ is None
     assert disp.count_text_.get_text() == "2 non-zero paths of 4"
+    # Without a legend, the paths keep distinct colours.
+    assert len({line.get_color() for line in disp.lines_}) == 2
 
 
 def test_from_path_show_zero_and_2d_coefs():
@@ -142,6 +150,55 @@ def test_from_path_errors(kwargs, match):
         RegularizationPathDisplay.from_path(args.pop("alphas"), args.pop("coefs"), **args)
 
 
+def test_from_path_labels_the_largest_paths_at_the_chosen_alpha():
+    alphas = np.geomspace(1.0, 1e-3, 8)
+    # 12 paths: path j is j * t along the grid, except path 0, which is the largest up to
+    # alphas[3] and then shrinks back to 0.05, and path 1, which stays 0.
+    t = np.linspace(0.0, 1.0, 8)
+    coefs = t[:, None] * np.arange(12)[None, :]
+    coefs[:, 0] = [0, 20, 30, 40, 3, 1, 0.5, 0.05]
+    coefs[:, 1] = 0.0
+    names = [f"f{j}" for j in range(12)]
+    disp = RegularizationPathDisplay.from_path(alphas, coefs, alpha=alphas[3] * 1.1,
+                                               feature_names=names, n_labels=4)
+    legend = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
+    assert legend == disp.labelled_features_ == ["f0", "f11", "f10", "f9"]
+    assert f"alpha = {alphas[3]:.3g}" in disp.legend_.get_title().get_text()  # grid point
+    assert len(disp.lines_) == 11  # every non-zero path drawn (f0, f2 ... f11)
+    colours = {name: line.get_color() for name, line in zip(disp.line_features_, disp.lines_)}
+    labelled = {colours[name] for name in legend}
+    assert len(labelled) == 4 and "0.7" not in labelled
+    assert {colours[n] for n in colours if n not in legend} == {"0.7"}  # the rest: grey
+    assert disp.count_text_.get_text() == "11 non-zero paths of 12; 4 labelled, the rest grey"
+    # Without a chosen alpha the ranking is at the smallest alpha, where f0 is tiny.
+    disp = RegularizationPathDisplay.from_path(alphas, coefs, feature_names=names, n_labels=4)
+    assert disp.labelled_features_ == ["f11", "f10", "f9", "f8"]
+    assert "smallest alpha" in disp.legend_.get_title().get_text()
+
+
+def test_from_path_n_labels_must_be_a_count():
+    alphas, coefs = _toy_path()
+    for bad in (-1, 2.5, None):
+        with pytest.raises(ValueError, match="n_labels"):
+            RegularizationPathDisplay.from_path(alphas, coefs, n_labels=bad)
+
+
+def test_breast_cancer_path_names_the_ten_largest_coefficients():
+    """The 30-feature L1 path: every path drawn, the 10 largest at alpha named."""
+    data = load_breast_cancer()
+    X = StandardScaler().fit_transform(data.data)
+    clf = RegularizedLogisticRegression(penalty="l1", alpha=0.002).fit(X, data.target)
+    disp = RegularizationPathDisplay.from_estimator(clf, X, data.target, n_alphas=20,
+                                                    feature_names=data.feature_names)
+    assert len(disp.lines_) > 20
+    ref = int(np.argmin(np.abs(np.log(disp.lines_[0].get_xdata()) - np.log(clf.alpha))))
+    at_alpha = {name: abs(line.get_ydata()[ref])
+                for name, line in zip(disp.line_features_, disp.lines_)}
+    top = sorted(at_alpha, key=at_alpha.get, reverse=True)[:10]
+    assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == top
+    assert min(at_alpha[n] for n in top) > 0
+
+
 # ---------------------------------------------------------------------------
 # RegularizationPathDisplay.from_estimator
 # ---------------------------------------------------------------------------
@@ -182,7 +239,7 @@ def test_from_estimator_pipeline_and_feature_names(cancer):
     pipe = make_pipeline(StandardScaler(), RegularizedLogisticRegression(penalty="l1",
                                                                         alpha=0.05))
     pipe.fit(frame, y)
-    disp = RegularizationPathDisplay.from_estimator(pipe, frame, y, n_alphas=8, max_legend=50)
+    disp = RegularizationPathDisplay.from_estimator(pipe, frame, y, n_alphas=8, n_labels=50)
     assert all(name.startswith("gene") for name in disp.line_features_)
     assert "RegularizedLogisticRegression" in disp.ax_.get_title()
 
@@ -318,6 +375,28 @@ def test_sparsity_from_estimator():
         pipe = make_pipeline(StandardScaler(), mlp).fit(X, y)
     disp = MLPSparsityDisplay.from_estimator(pipe)
     assert len(disp.images_) == 2
+
+
+def test_sparsity_pattern_integer_ticks_and_key():
+    W = [np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]]), np.arange(3.0).reshape(3, 1)]
+    disp = MLPSparsityDisplay.from_weights(W)
+    disp.figure_.canvas.draw()
+    for pax, m in zip(disp.pattern_axes_, W):
+        for axis, n in ((pax.xaxis, m.shape[1]), (pax.yaxis, m.shape[0])):
+            ticks = [t for t in axis.get_majorticklocs() if -0.5 <= t <= n - 0.5]
+            assert ticks and all(float(t).is_integer() for t in ticks)
+            labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+            assert all(label.lstrip("−-").isdigit() for label in labels)
+    # The n x 1 matrix has the single column tick 0.
+    x_ticks = disp.pattern_axes_[1].get_xticks()
+    assert [t for t in x_ticks if -0.5 <= t <= 0.5] == [0]
+    # The key says what black and white mean, in the colormap's colours.
+    assert [t.get_text() for t in disp.key_.get_texts()] == ["non-zero weight",
+                                                            "weight exactly 0"]
+    cmap = plt.get_cmap("Greys")
+    np.testing.assert_allclose(disp.key_.legend_handles[0].get_facecolor(), cmap(1.0))
+    np.testing.assert_allclose(disp.key_.legend_handles[1].get_facecolor(), cmap(0.0))
+    assert MLPSparsityDisplay.from_weights(W, kind="bars").key_ is None
 
 
 def test_sparsity_unfitted_raises():
