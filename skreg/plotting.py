@@ -535,7 +535,7 @@ class MLPSparsityDisplay:
     pattern_axes_ : list of matplotlib Axes
         The axes of the images (integer ticks: the units' indices).
     key_ : matplotlib Legend or None
-        The key of the images ("non-zero weight" / "weight exactly 0", in
+        The key of the images ("non-zero weight" / "weight = 0", in
         the colormap's colours), next to the last one; None for
         ``kind="bars"``.
     figure_ : matplotlib Figure
@@ -641,7 +641,7 @@ class MLPSparsityDisplay:
         if self.pattern_axes_:
             # The key, with the colormap's own colours for 1 (non-zero) and 0 (zero).
             handles = [Patch(facecolor=colormap(1.0), edgecolor="0.3", label="non-zero weight"),
-                       Patch(facecolor=colormap(0.0), edgecolor="0.3", label="weight exactly 0")]
+                       Patch(facecolor=colormap(0.0), edgecolor="0.3", label="weight = 0")]
             self.key_ = self.pattern_axes_[-1].legend(
                 handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                 fontsize="small", frameon=False)

@@ -392,7 +392,7 @@ def test_sparsity_pattern_integer_ticks_and_key():
     assert [t for t in x_ticks if -0.5 <= t <= 0.5] == [0]
     # The key says what black and white mean, in the colormap's colours.
     assert [t.get_text() for t in disp.key_.get_texts()] == ["non-zero weight",
-                                                            "weight exactly 0"]
+                                                            "weight = 0"]
     cmap = plt.get_cmap("Greys")
     np.testing.assert_allclose(disp.key_.legend_handles[0].get_facecolor(), cmap(1.0))
     np.testing.assert_allclose(disp.key_.legend_handles[1].get_facecolor(), cmap(0.0))
