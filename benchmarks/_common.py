@@ -36,8 +36,11 @@ def median(values):
 
 
 def rel_gap(value, best):
-    """``(value - best) / |best|``: the relative excess of an objective over the best one."""
-    return (value - best) / max(abs(best), 1e-300)
+    """``(value - best) / |best|``: the relative excess of an objective over the best one.
+
+    Element-wise for arrays (the points of a path).
+    """
+    return (value - best) / np.maximum(np.abs(best), 1e-300)
 
 
 # ---------------------------------------------------------------------------
@@ -137,3 +140,73 @@ def fmt(x, spec=".3g"):
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "-"
     return format(x, spec)
+
+
+# ---------------------------------------------------------------------------
+# The squared-loss objective, computed independently of every solver.
+# ---------------------------------------------------------------------------
+
+
+def squared_objective(X, y, coef, intercept, alpha, l1_ratio):
+    """``1/(2n) |y - X coef - b|^2 + alpha * (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2)``."""
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    r = y - logits(X, coef, intercept)
+    pen = l1_ratio * np.abs(coef).sum() + 0.5 * (1.0 - l1_ratio) * np.dot(coef, coef)
+    return float(0.5 * np.mean(r * r) + alpha * pen)
+
+
+def squared_kkt_violation(X, y, coef, intercept, alpha, l1_ratio, fit_intercept):
+    """Largest distance from ``-grad_j`` (squared loss) to ``alpha * dR(w_j)`` over coordinates."""
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    resid = (logits(X, coef, intercept) - y) / y.shape[0]
+    grad = np.asarray(X.T @ resid).ravel() + alpha * (1.0 - l1_ratio) * coef
+    lam = alpha * l1_ratio
+    viol = np.where(coef != 0.0, np.abs(grad + lam * np.sign(coef)),
+                    np.maximum(np.abs(grad) - lam, 0.0))
+    kkt = float(viol.max()) if viol.size else 0.0
+    if fit_intercept:
+        kkt = max(kkt, abs(float(resid.sum())))
+    return kkt
+
+
+def squared_alpha_max(X, y, fit_intercept):
+    """Smallest alpha with an all-zero Lasso solution: ``|X^T (y - ybar)|_inf / n``."""
+    center = y.mean() if fit_intercept else 0.0
+    return float(np.max(np.abs(np.asarray(X.T @ (y - center)).ravel())) / X.shape[0])
+
+
+# ---------------------------------------------------------------------------
+# Running a method under a time cap.
+# ---------------------------------------------------------------------------
+
+
+def _capped_child(fn, args, queue):
+    import traceback
+
+    try:
+        queue.put(("ok", fn(*args)))
+    except Exception:  # report, do not hang the parent
+        queue.put(("error", traceback.format_exc().strip().splitlines()[-1]))
+
+
+def run_capped(fn, args, cap):
+    """``fn(*args)`` in a forked process; ``None`` when it runs past ``cap`` seconds.
+
+    An exception in the child is raised again in the parent as a ``RuntimeError``.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_capped_child, args=(fn, args, queue))
+    proc.start()
+    try:
+        status, value = queue.get(timeout=cap)
+    except Exception:
+        return None
+    finally:
+        proc.terminate()
+        proc.join()
+    if status == "error":
+        raise RuntimeError(value)
+    return value

@@ -1,12 +1,19 @@
 """Benchmark: choosing alpha by 5-fold cross-validation over one 50-alpha grid.
 
-Three ways to the same selection, in one run, on the same folds, grid and score:
+Four ways to the same selection, in one run, on the same folds, grid and score:
 
 * skreg ``RegularizedLogisticRegressionCV``: one warm-started, working-set path per fold;
 * ``GridSearchCV`` over skreg's ``RegularizedLogisticRegression``: a fresh fit at every
   (fold, alpha);
 * scikit-learn's ``LogisticRegressionCV`` (l1: liblinear and saga; elastic net: saga), with
-  ``Cs = 1 / (alpha * n_train)`` (the same objective, see the README).
+  ``Cs = 1 / (alpha * n_train)`` (the same objective, see the README);
+* glmnet's ``cv.glmnet`` (R, through ``Rscript``; family binomial or multinomial, ungrouped),
+  with ``lambda = alpha``, ``standardize=FALSE``, the same folds (``foldid``) and ``thresh``
+  1e-7; its time is measured inside R around the call. Skipped when R or glmnet is missing.
+
+A second table puts skreg's ``regularization_path`` beside glmnet's path on the whole data
+(same grid, intercept, glmnet ``thresh=1e-7``): times, and every path point's objective
+(recomputed here) against the better of the two, so the table says which one is more accurate.
 
 Every method scores held-out folds by the (negative) log-loss; each keeps its own default
 tolerance (skreg: KKT <= 1e-4 * alpha_max; scikit-learn: tol=1e-4, max_iter=100), as a user
@@ -16,7 +23,8 @@ same. Peers that exceed ``--cap`` seconds are stopped and reported as "> cap" (t
 an upper bound).
 
 Run: ``python benchmarks/bench_path.py`` (full, about 30-60 min with the caps) or
-``--quick`` (small problems, CI). ``--problems w8a,leukemia`` picks problems.
+``--quick`` (small problems, CI). ``--problems w8a,leukemia,digits`` picks problems (digits:
+multinomial, 10 classes), ``--methods "skreg CV,glmnet cv.glmnet"`` picks methods.
 """
 
 import argparse
@@ -30,17 +38,69 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import alpha_max, fmt, markdown_table  # noqa: E402
-from bench_logistic import MAKERS  # noqa: E402
+import _glmnet  # noqa: E402
+from _common import fmt, markdown_table, rel_gap  # noqa: E402
+from bench_logistic import MAKERS, Problem, _standardize  # noqa: E402
 
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegressionCV  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 
-from skreg import RegularizedLogisticRegression, RegularizedLogisticRegressionCV  # noqa: E402
+from skreg import (  # noqa: E402
+    RegularizedLogisticRegression, RegularizedLogisticRegressionCV, regularization_path,
+)
 
-ALL_PROBLEMS = ["w8a", "leukemia", "dense"]
+ALL_PROBLEMS = ["w8a", "leukemia", "dense", "digits"]
 PENALTIES = {"l1": 1.0, "elasticnet": 0.5}
+GLMNET_MISSING = _glmnet.available()
+GLMNET_THRESH = 1e-7
+
+
+def make_digits(quick):
+    """scikit-learn's digits (1797 x 64, 10 classes), standardized: the multinomial case."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    if quick:
+        X, y = X[:500], y[:500]
+    return Problem("digits", _standardize(X), y, 20,
+                   f"scikit-learn digits ({X.shape[0]} x 64, 10 classes), standardized")
+
+
+PROBLEMS = dict(MAKERS, digits=make_digits)
+
+
+def class_indicator(y):
+    """(n_samples, n_rows) targets: one column (the larger label) for two classes, else one-hot."""
+    classes = np.unique(y)
+    Y = (y[:, None] == classes[None, :]).astype(np.float64)
+    return Y[:, 1:] if len(classes) == 2 else Y
+
+
+def grid_alpha_max(X, y):
+    """Smallest alpha with all-zero L1 coefficients (with intercept), binary or multinomial.
+
+    At zero coefficients the intercept fits the class frequencies ``p``: the gradient is
+    ``X^T (p - Y) / n`` for every class row.
+    """
+    Y = class_indicator(y)
+    G = np.asarray(X.T @ (Y - Y.mean(axis=0))) / X.shape[0]
+    return float(np.max(np.abs(G)))
+
+
+def path_objective(X, y, coef, intercept, alpha, l1_ratio):
+    """Mean logistic (one row) or softmax (one row per class) loss + ``alpha * R(W)``."""
+    Y = class_indicator(y)
+    Z = np.asarray(X @ coef.T) + intercept
+    if Z.shape[1] == 1:
+        z = Z[:, 0]
+        loss = np.mean(np.logaddexp(0.0, z) - Y[:, 0] * z)
+    else:
+        zmax = Z.max(axis=1, keepdims=True)
+        lse = zmax[:, 0] + np.log(np.exp(Z - zmax).sum(axis=1))
+        loss = np.mean(lse - (Z * Y).sum(axis=1))
+    pen = l1_ratio * np.abs(coef).sum() + 0.5 * (1.0 - l1_ratio) * np.sum(coef * coef)
+    return float(loss + alpha * pen)
 
 
 def _skreg_cv(X, y, grid, l1_ratio, splits, n_jobs=None):
@@ -70,11 +130,21 @@ def _sklearn_cv(solver):
     return run
 
 
+def _glmnet_cv(X, y, grid, l1_ratio, splits):
+    family = "binomial" if len(np.unique(y)) == 2 else "multinomial"
+    out = _glmnet.run(X, y, family=family, lambdas=grid, l1_ratio=l1_ratio, thresh=GLMNET_THRESH,
+                      foldid=_glmnet.fold_ids(splits, len(y)))
+    # Mean held-out deviance = 2 x log-loss: the score is its negative half.
+    mean = -0.5 * out["cv_mean"]
+    return int(np.argmax(mean)), mean, out["time"]
+
+
 METHODS = {
     "skreg CV": _skreg_cv,
     "GridSearchCV(skreg)": _grid_search,
     "sklearn CV liblinear": _sklearn_cv("liblinear"),
     "sklearn CV saga": _sklearn_cv("saga"),
+    "glmnet cv.glmnet": _glmnet_cv,
 }
 
 
@@ -85,8 +155,10 @@ def _child(method, X, y, grid, l1_ratio, splits, queue):
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", UserWarning)
             t0 = time.perf_counter()
-            index, mean = METHODS[method](X, y, grid, l1_ratio, splits)
-            queue.put({"time": time.perf_counter() - t0, "index": index, "mean": list(mean)})
+            index, mean, *inner = METHODS[method](X, y, grid, l1_ratio, splits)
+            # glmnet reports the time measured inside R around cv.glmnet.
+            elapsed = inner[0] if inner else time.perf_counter() - t0
+            queue.put({"time": elapsed, "index": index, "mean": list(mean)})
     except Exception:  # report, do not hang the parent
         queue.put({"error": traceback.format_exc().strip().splitlines()[-1]})
 
@@ -106,12 +178,14 @@ def run_capped(method, X, y, grid, l1_ratio, splits, cap):
         proc.join()
 
 
-def bench_problem(prob, penalty, n_alphas, eps, cap, log):
+def bench_problem(prob, penalty, n_alphas, eps, cap, methods, log):
     l1_ratio = PENALTIES[penalty]
     X, y = prob.get("F"), prob.y01
-    grid = alpha_max(prob.X, y, True) / l1_ratio * np.geomspace(1.0, eps, n_alphas)
+    grid = grid_alpha_max(prob.X, y) / l1_ratio * np.geomspace(1.0, eps, n_alphas)
     splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
-    methods = [m for m in METHODS if penalty == "l1" or "liblinear" not in m]
+    binary = len(np.unique(y)) == 2
+    # liblinear: L1 only, and one-vs-rest (another model) for more than two classes.
+    methods = [m for m in methods if "liblinear" not in m or (penalty == "l1" and binary)]
     log(f"\n## {prob.name} ({prob.description}) / {penalty}: {n_alphas} alphas from alpha_max "
         f"down to {eps:g} alpha_max, 5 folds")
     # Warm-up (numba compilation), untimed.
@@ -138,7 +212,44 @@ def bench_problem(prob, penalty, n_alphas, eps, cap, log):
                                      "index": results["skreg CV"].get("index"),
                                      "mean": results["skreg CV"].get("mean")}
     log(f"   {'skreg CV, n_jobs=2':22s} {results['skreg CV, n_jobs=2']['time']:9.2f} s")
-    return results
+    return results, grid
+
+
+def path_vs_glmnet(prob, penalty, grid, repeats, log):
+    """skreg's regularization_path beside glmnet's path: times and per-point objectives."""
+    l1_ratio = PENALTIES[penalty]
+    X, y = prob.get("F"), prob.y01
+    family = "binomial" if len(np.unique(y)) == 2 else "multinomial"
+    times = {"skreg": [], "glmnet": []}
+    for _ in range(repeats):  # interleaved
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            t0 = time.perf_counter()
+            _, s_coefs, s_ints, _ = regularization_path(X, y, penalty=penalty, l1_ratio=l1_ratio,
+                                                        alphas=grid)
+            times["skreg"].append(time.perf_counter() - t0)
+        g = _glmnet.run(X, y, family=family, lambdas=grid, l1_ratio=l1_ratio,
+                        thresh=GLMNET_THRESH)
+        times["glmnet"].append(g["time"])
+    if len(g["lambdas"]) != len(grid):
+        log(f"   glmnet solved {len(g['lambdas'])} of {len(grid)} lambdas")
+    k = len(g["lambdas"])
+    obj = {"skreg": np.array([path_objective(prob.X, y, s_coefs[i], s_ints[i], a, l1_ratio)
+                              for i, a in enumerate(grid[:k])]),
+           "glmnet": np.array([path_objective(prob.X, y, g["coefs"][i], g["intercepts"][i], a,
+                                              l1_ratio) for i, a in enumerate(grid[:k])])}
+    best = np.minimum(obj["skreg"], obj["glmnet"])
+    gaps = {m: rel_gap(o, best) for m, o in obj.items()}
+    t = {m: float(np.median(v)) for m, v in times.items()}
+    worse = {m: int(np.sum(gaps[m] > 0)) for m in gaps}
+    log(f"   path: skreg {t['skreg']:.3f} s, glmnet {t['glmnet']:.3f} s (ratio "
+        f"{t['skreg'] / t['glmnet']:.3f}); worst rel. gap to the better objective: skreg "
+        f"{gaps['skreg'].max():.1e}, glmnet {gaps['glmnet'].max():.1e}")
+    return [prob.name, penalty, f"{len(grid)}", fmt(t["skreg"], ".3g"), fmt(t["glmnet"], ".3g"),
+            fmt(t["skreg"] / t["glmnet"], ".3f"), f"{gaps['skreg'].max():.1e}",
+            f"{gaps['glmnet'].max():.1e}",
+            f"skreg lower at {worse['glmnet']}, glmnet lower at {worse['skreg']} of {k} points",
+            len(times["skreg"])]
 
 
 def result_rows(prob, penalty, results, cap):
@@ -166,6 +277,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small problems and grid (CI)")
     parser.add_argument("--problems", default=",".join(ALL_PROBLEMS))
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help="comma-separated subset of: " + ", ".join(METHODS))
+    parser.add_argument("--path-repeats", type=int, default=None,
+                        help="interleaved repeats of the path comparison with glmnet (default 2; "
+                             "quick 1)")
     parser.add_argument("--penalties", default="l1,elasticnet")
     parser.add_argument("--n-alphas", type=int, default=None, help="grid size (default 50)")
     parser.add_argument("--eps", type=float, default=1e-2, help="alpha_min / alpha_max")
@@ -181,19 +297,33 @@ def main(argv=None):
         print(msg, flush=True)
         lines.append(msg)
 
-    rows = []
+    methods = [m for m in args.methods.split(",") if m]
+    if "skreg CV" not in methods:
+        parser.error("--methods must include 'skreg CV' (the ratios are relative to it)")
+    if GLMNET_MISSING:
+        log(f"glmnet skipped: {GLMNET_MISSING}")
+        methods = [m for m in methods if not m.startswith("glmnet")]
+    path_repeats = args.path_repeats or (1 if args.quick else 2)
+    rows, path_rows = [], []
     for name in args.problems.split(","):
-        prob = MAKERS[name](args.quick)
+        prob = PROBLEMS[name](args.quick)
         if prob is None:
             log(f"\n## {name}: data not found, skipped")
             continue
         for penalty in args.penalties.split(","):
-            results = bench_problem(prob, penalty, n_alphas, args.eps, cap, log)
+            results, grid = bench_problem(prob, penalty, n_alphas, args.eps, cap, methods, log)
             rows += result_rows(prob, penalty, results, cap)
+            if GLMNET_MISSING is None:
+                path_rows.append(path_vs_glmnet(prob, penalty, grid, path_repeats, log))
     table = markdown_table(
         ["problem", "penalty", "method", "time (s)", "skreg CV / method", "selected alpha #",
          "mean CV score there", "same selection as skreg CV"], rows)
     log("\n" + table)
+    if path_rows:
+        log("\n" + markdown_table(
+            ["problem", "penalty", "alphas", "skreg path (s)", "glmnet path (s)",
+             "skreg / glmnet", "skreg worst rel. gap", "glmnet worst rel. gap",
+             "more accurate", "runs"], path_rows))
     if args.out:
         with open(args.out, "w") as fh:
             fh.write("\n".join(lines) + "\n")
