@@ -28,18 +28,16 @@ multinomial, 10 classes), ``--methods "skreg CV,glmnet cv.glmnet"`` picks method
 """
 
 import argparse
-import multiprocessing
 import os
 import sys
 import time
-import traceback
 import warnings
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _glmnet  # noqa: E402
-from _common import fmt, markdown_table, rel_gap  # noqa: E402
+from _common import fmt, markdown_table, rel_gap, run_capped  # noqa: E402
 from bench_logistic import MAKERS, Problem, _standardize  # noqa: E402
 
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -148,34 +146,25 @@ METHODS = {
 }
 
 
-def _child(method, X, y, grid, l1_ratio, splits, queue):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            t0 = time.perf_counter()
-            index, mean, *inner = METHODS[method](X, y, grid, l1_ratio, splits)
-            # glmnet reports the time measured inside R around cv.glmnet.
-            elapsed = inner[0] if inner else time.perf_counter() - t0
-            queue.put({"time": elapsed, "index": index, "mean": list(mean)})
-    except Exception:  # report, do not hang the parent
-        queue.put({"error": traceback.format_exc().strip().splitlines()[-1]})
+def _timed_method(method, X, y, grid, l1_ratio, splits):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        t0 = time.perf_counter()
+        index, mean, *inner = METHODS[method](X, y, grid, l1_ratio, splits)
+    # glmnet reports the time measured inside R around cv.glmnet.
+    elapsed = inner[0] if inner else time.perf_counter() - t0
+    return {"time": elapsed, "index": index, "mean": list(mean)}
 
 
-def run_capped(method, X, y, grid, l1_ratio, splits, cap):
-    """Run one method in a forked process; stop it after ``cap`` seconds."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(method, X, y, grid, l1_ratio, splits, queue))
-    proc.start()
+def run_method(method, X, y, grid, l1_ratio, splits, cap):
+    """Run one method in a forked process, stopped after ``cap`` seconds."""
     try:
-        return queue.get(timeout=cap)
-    except Exception:
-        return {"capped": True}
-    finally:
-        proc.terminate()
-        proc.join()
+        res = run_capped(_timed_method, (method, X, y, grid, l1_ratio, splits), cap)
+    except RuntimeError as exc:  # report, do not stop the benchmark
+        return {"error": str(exc)}
+    return {"capped": True} if res is None else res
 
 
 def bench_problem(prob, penalty, n_alphas, eps, cap, methods, log):
@@ -196,7 +185,7 @@ def bench_problem(prob, penalty, n_alphas, eps, cap, methods, log):
             Xm = prob.get("C")
         else:
             Xm = X
-        res = run_capped(method, Xm, y, grid, l1_ratio, splits, cap)
+        res = run_method(method, Xm, y, grid, l1_ratio, splits, cap)
         results[method] = res
         if "time" in res:
             log(f"   {method:22s} {res['time']:9.2f} s   selected alpha #{res['index']} "
