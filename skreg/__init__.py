@@ -9,6 +9,9 @@ RegularizedLogisticRegression
 RegularizedLogisticRegressionCV
     The same with alpha (and l1_ratio) chosen by cross-validated
     regularization paths.
+RegularizedLinearRegression
+    L1 / L2 / elastic-net / L0 penalized least squares (scikit-learn's
+    ElasticNet scaling), single and multi-target, dense and sparse input.
 ElasticNetMLPClassifier
     Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
@@ -40,6 +43,7 @@ onnx
 
 from . import _cache  # noqa: F401  (numba cache locations: before any kernel module)
 from .linear_model import (
+    RegularizedLinearRegression,
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
     regularization_path,
@@ -48,6 +52,7 @@ from .neural_network import ElasticNetMLPClassifier
 from . import datasets, plotting  # light: plotting imports matplotlib lazily
 
 __all__ = [
+    "RegularizedLinearRegression",
     "RegularizedLogisticRegression",
     "RegularizedLogisticRegressionCV",
     "ElasticNetMLPClassifier",

@@ -1,21 +1,33 @@
-"""Solvers for penalized logistic regression: numba kernels driven by short Python loops.
+"""Solvers for penalized linear models: numba kernels driven by short Python loops.
+
+Every solver here takes a datafit (:mod:`skreg.datafits`: logistic,
+multinomial or squared loss) and a penalty (:mod:`skreg.penalties`) and
+minimises
+
+    F(W, b) = sum_i s_i loss(y_i, W x_i + b) + alpha * R(W)
+
+(weights ``s`` summing to one) without knowing which loss or penalty it is:
+the kernels branch on the datafit's and the penalty's small integer codes.
 
 The L1 / elastic-net solver is a proximal Newton method with working sets
 (the glmnet / newGLMNET scheme, with celer-style growing working sets):
 
 * **Outer loop** (:func:`newton_cd_solve`) -- one product ``X^T G`` (BLAS or
-  scipy, :class:`Certificate`) gives the gradient of the loss and the KKT
-  violation of each coordinate (:func:`skreg._prox.subdifferential_distance`).
-  The largest violation is the certificate: the fit stops when it is
+  scipy, :class:`Certificate`) gives the gradient of the datafit and the KKT
+  violation of each coordinate (:func:`skreg.penalties.violations`). The
+  largest violation is the certificate: the fit stops when it is
   ``<= tol * alpha_max``. Otherwise a working set is chosen: the current
   support plus the worst violators, growing 4x per pass.
 * **Inner loop** (:func:`solve_working_set`) -- proximal Newton on the
-  working set only: a quadratic model of the loss around the current logits
-  (weights ``h_i = s_i p_i (1 - p_i)``) is minimised by cyclic coordinate
-  descent with the elastic-net prox (:func:`cd_quadratic_model`); the
-  intercept is eliminated from the model exactly (no worst-case ``1/4``
-  constant, so it does not stall under class imbalance), and a backtracking
-  line search on the true objective accepts the step.
+  working set only: a quadratic model of the datafit around the current
+  predictions (per-sample gradient ``g`` and weights ``h``) is minimised by
+  cyclic coordinate descent with the penalty's prox
+  (:func:`minimise_quadratic_model`); the intercept is eliminated from the
+  model exactly (so it does not stall under class imbalance). For the
+  logistic losses a backtracking line search on the true objective accepts
+  the step. For the squared loss the model *is* the objective: the step is
+  taken as it is, and the inner loop is plain coordinate descent on the
+  residual ``g = s * (X w + b - y)``.
 * **Multinomial** -- the glmnet partial-Newton scheme: each inner iteration
   takes one such step per class, holding the other classes fixed, then moves
   every feature to its penalty-optimal shift across classes.
@@ -28,8 +40,12 @@ Dense and sparse design matrices share every kernel: the column primitives
 :func:`col_weighted_moments`) branch once per column on ``is_sparse`` and the
 rest of the solver never sees the layout. Dense X is read as a flat
 Fortran-ordered vector, sparse X as CSC arrays (see
-:class:`skreg._validation.Design`). Float32 X is read as float32; every
-accumulation is float64.
+:class:`skreg._validation.Design`, passed to the kernels whole). Float32 X is
+read as float32; every accumulation is float64.
+
+No kernel call runs long: coordinate descent is called for a bounded number
+of column entries at a time (:data:`ENTRIES_PER_CALL`) and loops in Python
+between calls, so that a KeyboardInterrupt stops a fit promptly.
 """
 
 from collections import namedtuple
@@ -38,12 +54,16 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._losses import logistic_loss, logsumexp_row, sigmoid
-from ._prox import (
-    prox_elastic_net,
-    subdifferential_distance,
-    subdifferential_distances,
+from .datafits import (
+    MULTINOMIAL,
+    SQUARED,
+    gradient,
+    intercept_only,
+    loss_along,
+    mean_at_zero,
+    sample_derivatives,
 )
+from .penalties import coordinate_violation, prox, violations
 
 _JIT = dict(cache=True, nogil=True)
 # Reassociation lets LLVM vectorise the dot-product reductions; the result is
@@ -53,14 +73,15 @@ _FAST = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 # fastmath flags): separate compilation of each cost ~0.4 s of cold start.
 _COLUMN = dict(_FAST, inline="always")
 
-#: Floor on p(1-p) in the Newton weights: keeps the quadratic model strictly
-#: convex when probabilities saturate (separable data); the line search keeps
-#: the step safe.
-_HESS_FLOOR = 1e-12
 #: Armijo constant of the backtracking line search.
 _ARMIJO = 0.01
 _MAX_BACKTRACK = 40
+#: Coordinate-descent epochs allowed per quadratic model.
 _MAX_CD_EPOCHS = 500
+#: Column entries one coordinate-descent kernel call may read (about 0.1-0.3 s;
+#: at least one epoch is always run): the Python loop between calls is where a
+#: KeyboardInterrupt is seen.
+ENTRIES_PER_CALL = 100_000_000
 
 # ---------------------------------------------------------------------------
 # Column primitives: the only place that knows dense from sparse.
@@ -68,42 +89,76 @@ _MAX_CD_EPOCHS = 500
 
 
 @njit(**_COLUMN)
-def col_dot(X_flat, data, indices, indptr, is_sparse, n, j, v):
-    """``x_j . v`` for column ``j`` of X."""
+def col_dot(X, j, v):
+    """``x_j . v`` for column ``j`` of the design ``X``."""
     acc = 0.0
-    if is_sparse:
+    if X.is_sparse:
+        data, indices, indptr = X.data, X.indices, X.indptr
         for k in range(indptr[j], indptr[j + 1]):
             acc += data[k] * v[indices[k]]
     else:
-        x = X_flat[j * n:(j + 1) * n]  # a 0-based view: no wraparound check, so it vectorises
+        n = X.n_samples
+        x = X.X_flat[j * n:(j + 1) * n]  # a 0-based view: no wraparound check, so it vectorises
         for i in range(n):
             acc += x[i] * v[i]
     return acc
 
 
 @njit(**_COLUMN)
-def col_axpy_weighted(X_flat, data, indices, indptr, is_sparse, n, j, scale, h, out):
+def col_axpy_weighted(X, j, scale, h, out):
     """``out += scale * h * x_j`` (elementwise weights ``h``)."""
-    if is_sparse:
+    if X.is_sparse:
+        data, indices, indptr = X.data, X.indices, X.indptr
         for k in range(indptr[j], indptr[j + 1]):
             i = indices[k]
             out[i] += scale * h[i] * data[k]
     else:
-        x = X_flat[j * n:(j + 1) * n]
+        n = X.n_samples
+        x = X.X_flat[j * n:(j + 1) * n]
         for i in range(n):
             out[i] += scale * h[i] * x[i]
 
 
 @njit(**_COLUMN)
-def col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, scale, out):
+def col_axpy(X, j, scale, out):
     """``out += scale * x_j``."""
-    if is_sparse:
+    if X.is_sparse:
+        data, indices, indptr = X.data, X.indices, X.indptr
         for k in range(indptr[j], indptr[j + 1]):
             out[indices[k]] += scale * data[k]
     else:
-        x = X_flat[j * n:(j + 1) * n]
+        n = X.n_samples
+        x = X.X_flat[j * n:(j + 1) * n]
         for i in range(n):
             out[i] += scale * x[i]
+
+
+@njit(**_COLUMN)
+def col_weighted_moments(X, j, h):
+    """``(sum_i h_i x_ij, sum_i h_i x_ij^2)`` in one pass over column ``j``."""
+    s1 = 0.0
+    s2 = 0.0
+    if X.is_sparse:
+        data, indices, indptr = X.data, X.indices, X.indptr
+        for k in range(indptr[j], indptr[j + 1]):
+            hx = h[indices[k]] * data[k]
+            s1 += hx
+            s2 += hx * data[k]
+    else:
+        n = X.n_samples
+        x = X.X_flat[j * n:(j + 1) * n]
+        for i in range(n):
+            hx = h[i] * x[i]
+            s1 += hx
+            s2 += hx * x[i]
+    return s1, s2
+
+
+def column_entries(design, cols):
+    """Entries of X stored in the columns ``cols`` (the cost of one CD epoch over them)."""
+    if design.is_sparse:
+        return int(np.sum(design.indptr[cols + 1] - design.indptr[cols]))
+    return design.n_samples * cols.shape[0]
 
 
 def design_operator(design):
@@ -174,106 +229,38 @@ def transpose_dot(design, X_op, G):
 
 
 # ---------------------------------------------------------------------------
-# Loss pieces in terms of the logits Z (n, K): K = 1 binary, K > 1 multinomial.
+# The certificate: gradient and KKT violations.
 # ---------------------------------------------------------------------------
 
 
-@njit(**_JIT)
-def class_probability(Z, i, k, multinomial):
-    """P(class k | x_i) for the binary (sigmoid) or multinomial (softmax) model."""
-    if multinomial:
-        return np.exp(Z[i, k] - logsumexp_row(Z, i))
-    return sigmoid(Z[i, 0])
-
-
-@njit(**_JIT)
-def class_derivatives(Z, Y, sw, k, multinomial, g, h):
-    """Gradient ``g`` and Newton weights ``h`` of the loss w.r.t. the logits of class ``k``.
-
-    Returns ``sum(h)``, the intercept's Newton curvature.
-    """
-    sum_h = 0.0
-    for i in range(Z.shape[0]):
-        p = class_probability(Z, i, k, multinomial)
-        g[i] = sw[i] * (p - Y[i, k])
-        h[i] = sw[i] * max(p * (1.0 - p), _HESS_FLOOR)
-        sum_h += h[i]
-    return sum_h
-
-
-@njit(**_JIT)
-def _row_loss(Z, Y, i, k, zk, multinomial):
-    """Loss of sample ``i`` with the logit of class ``k`` replaced by ``zk``."""
-    if not multinomial:
-        return logistic_loss(Y[i, 0], zk)
-    K = Z.shape[1]
-    zmax = zk
-    for l in range(K):
-        if l != k and Z[i, l] > zmax:
-            zmax = Z[i, l]
-    acc = np.exp(zk - zmax)
-    dot = Y[i, k] * zk
-    for l in range(K):
-        if l != k:
-            acc += np.exp(Z[i, l] - zmax)
-            dot += Y[i, l] * Z[i, l]
-    return zmax + np.log(acc) - dot
-
-
-@njit(**_JIT)
-def loss_along(Z, Y, sw, k, multinomial, dz, t):
-    """Weighted mean loss with the logits of class ``k`` moved to ``Z[:, k] + t dz``."""
-    total = 0.0
-    for i in range(Z.shape[0]):
-        if sw[i] != 0.0:
-            total += sw[i] * _row_loss(Z, Y, i, k, Z[i, k] + t * dz[i], multinomial)
-    return total
-
-
-@njit(**_JIT)
-def logit_gradient(Z, Y, sw, multinomial, G):
-    """``G[i, k]``: derivative of the weighted mean loss w.r.t. the logit ``Z[i, k]``."""
-    n, K = Z.shape
-    for i in range(n):
-        if multinomial:
-            lse = logsumexp_row(Z, i)
-            for k in range(K):
-                G[i, k] = sw[i] * (np.exp(Z[i, k] - lse) - Y[i, k])
-        else:
-            G[i, 0] = sw[i] * (sigmoid(Z[i, 0]) - Y[i, 0])
-
-
-def full_kkt(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z, G, viol):
+def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol):
     """KKT violation of every coordinate (into ``viol``), its maximum, and ``||grad||_inf``.
 
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
     solver stops on, and the scores the working sets are chosen by.
     """
-    logit_gradient(Z, Y, sw, multinomial, G)
+    gradient(datafit, Z, G)
     grad = transpose_dot(design, X_op, G).T
-    viol[:] = subdifferential_distances(W, grad, alpha, l1_ratio)
+    viol[:] = violations(penalty, W, grad)
     kkt = viol.max(initial=0.0)
     if fit_intercept:
         kkt = max(kkt, np.abs(G.sum(axis=0)).max())
     return kkt, np.abs(grad).max(initial=0.0)
 
 
-def starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b):
-    """Logits at the start, and whether the start is the all-zero model.
+def starting_point(design, X_op, datafit, fit_intercept, W, b):
+    """Predictions at the start, and whether the start is the all-zero model.
 
     From all-zero coefficients the intercepts start at their optimum for
-    ``W = 0`` (the log-odds of the weighted class frequencies), so the first
-    full pass is both the first certificate and :func:`max_gradient_at_zero`,
-    and the product ``X W^T`` is skipped.
+    ``W = 0`` (:func:`skreg.datafits.intercept_only`), so the first full pass
+    is both the first certificate and :func:`max_gradient_at_zero`, and the
+    product ``X W^T`` is skipped.
     """
     zero_start = not W.any()
     if zero_start and fit_intercept:
-        prior = sw @ Y
-        if not b.any() and np.all(prior > 0.0) and (multinomial or prior[0] < 1.0):
-            if multinomial:
-                b[:] = np.log(prior) - np.log(prior).mean()
-            else:
-                b[0] = np.log(prior[0]) - np.log1p(-prior[0])
+        b0 = intercept_only(datafit)
+        if not b.any() and b0 is not None:
+            b[:] = b0
         else:
             zero_start = False
     if zero_start:
@@ -281,80 +268,66 @@ def starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b):
     return linear_predictor(X_op, W, b), False
 
 
-def max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept):
-    """``||grad_W loss(W = 0)||_inf`` with the intercepts at their optimum for ``W = 0``.
+def max_gradient_at_zero(design, X_op, datafit, fit_intercept):
+    """``||grad_W F(W = 0)||_inf`` with the intercepts at their optimum for ``W = 0``.
 
     This is ``alpha_max`` for the L1 penalty: the smallest ``alpha`` whose
-    solution is all zeros (divide by ``l1_ratio`` for elastic net). The
-    solver's ``tol`` is relative to it.
+    solution is all zeros (:func:`skreg.penalties.alpha_max` for the others).
+    The solvers' ``tol`` is relative to it. For the squared loss it is
+    ``||X^T (s * (y - ybar_s))||_inf`` (weights summing to one).
     """
-    if fit_intercept:
-        prior = sw @ Y  # weighted class frequencies (sw sums to one)
-        if not multinomial:
-            prior = prior.reshape(1)
-    else:
-        prior = np.full(Y.shape[1], 0.5 if not multinomial else 1.0 / Y.shape[1])
-    G = sw[:, None] * (prior[None, :] - Y)
+    mean = mean_at_zero(datafit, fit_intercept)
+    G = datafit.sw[:, None] * (mean[None, :] - datafit.Y)
     return float(np.abs(transpose_dot(design, X_op, G)).max(initial=0.0))
 
 
-def working_set_kkt(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
-                    alpha, l1_ratio, fit_intercept, W, Z, ws, ws_len, g, h):
+def working_set_kkt(X, datafit, penalty, fit_intercept, W, Z, ws, ws_len, g, h):
     """Largest KKT violation over the working sets (and intercepts).
 
-    Python over two kernels, so that ``class_derivatives`` is not compiled a
-    second time inside a jitted caller (cold start).
+    Python over two kernels, so that ``sample_derivatives`` is not compiled
+    a second time inside a jitted caller (cold start).
     """
     kkt = 0.0
     for k in range(W.shape[0]):
-        class_derivatives(Z, Y, sw, k, multinomial, g, h)
+        sample_derivatives(datafit, Z, k, g, h)
         if fit_intercept:
             kkt = max(kkt, abs(float(np.sum(g))))
-        kkt = max(kkt, _working_set_violation(X_flat, data, indices, indptr, is_sparse, n, W[k],
-                                              ws[k], ws_len[k], g, alpha, l1_ratio))
+        kkt = max(kkt, _working_set_violation(X, W[k], ws[k], ws_len[k], g, penalty))
     return kkt
 
 
 @njit(**_FAST)
-def _working_set_violation(X_flat, data, indices, indptr, is_sparse, n, w_k, ws_k, nws, g,
-                           alpha, l1_ratio):
-    """Largest KKT violation of class ``k`` over its working set ``ws_k[:nws]``."""
+def _working_set_violation(X, w_k, ws_k, nws, g, penalty):
+    """Largest KKT violation of row ``k`` of W over its working set ``ws_k[:nws]``."""
+    code, alpha, l1_ratio = penalty
     kkt = 0.0
     for idx in range(nws):
         j = ws_k[idx]
-        grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, g)
-        kkt = max(kkt, subdifferential_distance(w_k[j], grad_j, alpha, l1_ratio))
+        kkt = max(kkt, coordinate_violation(code, w_k[j], col_dot(X, j, g), alpha, l1_ratio))
     return kkt
 
 
 # ---------------------------------------------------------------------------
-# One proximal Newton step for one class on its working set.
+# The quadratic model of one row of W on its working set, minimised by CD.
 # ---------------------------------------------------------------------------
 
+#: Per-sample and per-working-set-column arrays of one quadratic model:
+#: gradient ``g`` and Newton weights ``h`` (n,), ``dz`` (n,) (the model
+#: gradient ``r = g + h * (X dw)`` during CD, the change of the predictions
+#: after it), and per working-set position the step ``dw``, the centred
+#: curvature ``hdiag`` and ``hsum = sum_i h_i x_ij``.
+QuadraticModel = namedtuple("QuadraticModel", ["g", "h", "dz", "dw", "hdiag", "hsum"])
 
-@njit(**_COLUMN)
-def col_weighted_moments(X_flat, data, indices, indptr, is_sparse, n, j, h):
-    """``(sum_i h_i x_ij, sum_i h_i x_ij^2)`` in one pass over column ``j``."""
-    s1 = 0.0
-    s2 = 0.0
-    if is_sparse:
-        for k in range(indptr[j], indptr[j + 1]):
-            hx = h[indices[k]] * data[k]
-            s1 += hx
-            s2 += hx * data[k]
-    else:
-        x = X_flat[j * n:(j + 1) * n]
-        for i in range(n):
-            hx = h[i] * x[i]
-            s1 += hx
-            s2 += hx * x[i]
-    return s1, s2
+
+def quadratic_model(n, p):
+    """Buffers of a :data:`QuadraticModel` for ``n`` samples and ``p`` features."""
+    return QuadraticModel(np.empty(n), np.empty(n), np.empty(n), np.empty(p), np.empty(p),
+                          np.empty(p))
 
 
 @njit(**_FAST)
-def cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k, g, h, sum_h,
-                       alpha, l1_ratio, fit_intercept, cd_tol, dw, hdiag, hsum, dz, work):
-    """Minimise the quadratic model ``g.dz + 1/2 sum h dz^2 + penalty`` by cyclic CD.
+def cd_model_setup(X, ws, nws, model, sum_h, fit_intercept):
+    """Start CD on the model: ``r = g``, ``dw = 0``, column moments; returns ``sum_u``.
 
     The intercept is eliminated exactly: for any step ``dw`` its optimal
     step is ``db = -sum_i u_i / sum_h`` with ``u = g + h * (X dw)``, so each
@@ -363,38 +336,41 @@ def cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k
     the intercept (a rare binary feature, say), where alternating between
     the two would zigzag. Nothing is densified: the centring enters only
     through the scalars ``hsum[idx] = sum_i h_i x_ij`` and ``sum_u``.
-
-    CD keeps the model's gradient in the logits, ``r = g + h * (X dw)``, so
-    a coordinate's partial derivative is one dot product ``x_j . r`` (one
-    random access per stored entry for sparse X, instead of three).
-
-    On return ``dw[:nws]`` holds the step on the working set and ``dz`` the
-    change of the logits (intercept step included); the intercept step is
-    returned. CD stops when no coordinate moves the model gradient by more
-    than ``cd_tol``.
     """
-    r = dz  # dz is the scratch for r during CD, and is rebuilt at the end
+    g, h, r = model.g, model.h, model.dz
     sum_u = 0.0
-    for i in range(n):
+    for i in range(X.n_samples):
         r[i] = g[i]
         sum_u += g[i]
     for idx in range(nws):
-        dw[idx] = 0.0
-        s1, s2 = col_weighted_moments(X_flat, data, indices, indptr, is_sparse, n, ws[idx], h)
+        model.dw[idx] = 0.0
+        s1, s2 = col_weighted_moments(X, ws[idx], h)
         if fit_intercept:
-            hsum[idx] = s1
+            model.hsum[idx] = s1
             s2 -= s1 * s1 / sum_h
             # A column (numerically) constant on the support of h carries
             # no information beyond the intercept.
             if s2 <= 1e-12 * (s2 + s1 * s1 / sum_h):
                 s2 = 0.0
         else:
-            hsum[idx] = 0.0
-        hdiag[idx] = s2
-    if not fit_intercept:
-        sum_u = 0.0
-    for epoch in range(_MAX_CD_EPOCHS):
-        work[0] += nws  # column updates, for profiling
+            model.hsum[idx] = 0.0
+        model.hdiag[idx] = s2
+    return sum_u if fit_intercept else 0.0
+
+
+@njit(**_FAST)
+def cd_model_epochs(X, ws, nws, w_k, model, sum_h, sum_u, penalty, cd_tol, max_epochs):
+    """At most ``max_epochs`` cyclic CD epochs on the model ``g.dz + 1/2 sum h dz^2 + penalty``.
+
+    CD keeps the model's gradient in the predictions, ``r = g + h * (X dw)``,
+    so a coordinate's partial derivative is one dot product ``x_j . r`` (one
+    random access per stored entry for sparse X, instead of three). Stops
+    when no coordinate moves the model gradient by more than ``cd_tol``.
+    Returns ``(sum_u, epochs run, converged)``.
+    """
+    code, alpha, l1_ratio = penalty
+    h, r, dw, hdiag, hsum = model.h, model.dz, model.dw, model.hdiag, model.hsum
+    for epoch in range(max_epochs):
         max_move = 0.0
         for idx in range(nws):
             hj = hdiag[idx]
@@ -402,72 +378,114 @@ def cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k
                 continue  # an all-zero (or constant) column has no gradient either
             j = ws[idx]
             old = w_k[j] + dw[idx]
-            grad_j = col_dot(X_flat, data, indices, indptr, is_sparse, n, j, r)
-            grad_j -= hsum[idx] / sum_h * sum_u
-            new = prox_elastic_net(old - grad_j / hj, 1.0 / hj, alpha, l1_ratio)
-            delta = new - old
+            grad_j = col_dot(X, j, r) - hsum[idx] / sum_h * sum_u
+            delta = prox(code, old - grad_j / hj, 1.0 / hj, alpha, l1_ratio) - old
             if delta != 0.0:
                 dw[idx] += delta
-                col_axpy_weighted(X_flat, data, indices, indptr, is_sparse, n, j, delta, h, r)
+                col_axpy_weighted(X, j, delta, h, r)
                 sum_u += delta * hsum[idx]
                 max_move = max(max_move, hj * abs(delta))
         if max_move <= cd_tol:
-            break
+            return sum_u, epoch + 1, True
+    return sum_u, max_epochs, False
+
+
+@njit(**_FAST)
+def cd_model_finish(X, ws, nws, model, sum_h, sum_u, fit_intercept):
+    """The intercept step of the model, and the change of the predictions into ``dz``."""
     db = -sum_u / sum_h if fit_intercept else 0.0
-    for i in range(n):
+    dz = model.dz
+    for i in range(X.n_samples):
         dz[i] = db
     for idx in range(nws):
-        if dw[idx] != 0.0:
-            col_axpy(X_flat, data, indices, indptr, is_sparse, n, ws[idx], dw[idx], dz)
+        if model.dw[idx] != 0.0:
+            col_axpy(X, ws[idx], model.dw[idx], dz)
     return db
 
 
-def newton_step_class(X_flat, data, indices, indptr, is_sparse, n, Y, sw, multinomial,
-                      alpha, l1_ratio, fit_intercept, W, b, Z, k, ws, nws, cd_tol,
-                      g, h, dz, dw, hdiag, hsum, work):
-    """One damped proximal Newton step on class ``k``; returns the step length taken.
+def minimise_quadratic_model(design, ws, nws, w_k, model, sum_h, penalty, fit_intercept, cd_tol,
+                             max_epochs, work):
+    """Minimise the quadratic model on the working set ``ws[:nws]`` by cyclic CD.
 
-    Plain Python over three kernels (a jitted driver would re-compile all of
-    them inside its own module: about a third of the cold start).
+    On return ``model.dw[:nws]`` holds the step on the working set and
+    ``model.dz`` the change of the predictions (intercept step included);
+    returns the intercept step and the epochs run. The kernel is called for
+    about :data:`ENTRIES_PER_CALL` column entries at a time.
+    """
+    sum_u = cd_model_setup(design, ws, nws, model, sum_h, fit_intercept)
+    per_call = max(1, ENTRIES_PER_CALL // max(1, column_entries(design, ws[:nws])))
+    epochs = 0
+    while epochs < max_epochs:
+        sum_u, ran, converged = cd_model_epochs(design, ws, nws, w_k, model, sum_h, sum_u,
+                                                penalty, cd_tol, min(per_call, max_epochs - epochs))
+        epochs += ran
+        if converged:
+            break
+    work[0] += epochs * nws  # column updates, for profiling
+    return cd_model_finish(design, ws, nws, model, sum_h, sum_u, fit_intercept), epochs
+
+
+def armijo_step(change, predicted, scale, constant=_ARMIJO):
+    """Backtracking (Armijo) step length for a step predicted to change the objective by ``predicted``.
+
+    ``change(t)`` is the true change of the objective for the step scaled by
+    ``t``; the largest ``t`` in 1, 1/2, 1/4, ... with
+    ``change(t) <= constant * t * predicted`` is returned (0 if none of 40).
+    Near the optimum the predicted change is below round-off of ``scale``
+    (the objective's size); the quadratic model is then exact to working
+    precision and the full step is taken. A step predicted to increase the
+    objective gets 0.
+    """
+    roundoff = 1e-10 * max(1.0, abs(scale))
+    if predicted > roundoff:
+        return 0.0
+    if predicted >= -roundoff:
+        return 1.0
+    t = 1.0
+    for _ in range(_MAX_BACKTRACK):
+        if change(t) <= constant * t * predicted:
+            return t
+        t *= 0.5
+    return 0.0
+
+
+def newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws, nws, cd_tol,
+                    max_epochs, model, work):
+    """One proximal Newton step on row ``k`` of ``W``; returns ``(step length, CD epochs)``.
+
+    For the squared loss the model is exact: the step is taken without a
+    line search.
     """
     w_k = W[k]
-    sum_h = class_derivatives(Z, Y, sw, k, multinomial, g, h)
-    db = cd_quadratic_model(X_flat, data, indices, indptr, is_sparse, n, ws, nws, w_k, g, h,
-                            sum_h, alpha, l1_ratio, fit_intercept, cd_tol, dw, hdiag, hsum, dz,
-                            work)
+    sum_h = sample_derivatives(datafit, Z, k, model.g, model.h)
+    db, epochs = minimise_quadratic_model(design, ws, nws, w_k, model, sum_h, penalty,
+                                          fit_intercept, cd_tol, max_epochs, work)
+    dw, dz, n = model.dw, model.dz, design.n_samples
     nz = dw[:nws] != 0.0
     if db == 0.0 and not nz.any():
-        return 0.0
-    cols, step, w0 = ws[:nws][nz], dw[:nws][nz], w_k[ws[:nws][nz]]
+        return 0.0, epochs
+    cols, step = ws[:nws][nz], dw[:nws][nz]
+    if datafit.code == SQUARED:
+        t = 1.0
+    else:
+        _, alpha, rho = penalty
+        w0 = w_k[cols]
 
-    def pen_diff(t):  # penalty change of the moved coordinates for a step of length t
-        w1 = w0 + t * step
-        return float(alpha * (l1_ratio * (np.abs(w1) - np.abs(w0)).sum()
-                              + 0.5 * (1.0 - l1_ratio) * (w1 * w1 - w0 * w0).sum()))
+        def pen_diff(t):  # penalty change of the moved coordinates for a step of length t
+            w1 = w0 + t * step
+            return float(alpha * (rho * (np.abs(w1) - np.abs(w0)).sum()
+                                  + 0.5 * (1.0 - rho) * (w1 * w1 - w0 * w0).sum()))
 
-    # Predicted decrease of the model (negative for a descent step).
-    predicted = float(np.dot(g[:n], dz[:n])) + pen_diff(1.0)
-    f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
-    t = 1.0
-    # Near the optimum the predicted change is below round-off (the penalty
-    # differences alone carry ~1e-17 of noise per coordinate, whatever their
-    # sign); the quadratic model is then exact to working precision and the
-    # full step is taken. Above that, a backtracking (Armijo) line search.
-    roundoff = 1e-10 * max(1.0, abs(f0))
-    if predicted < -roundoff:
-        for _ in range(_MAX_BACKTRACK):
-            f_t = loss_along(Z, Y, sw, k, multinomial, dz, t)
-            if f_t - f0 + pen_diff(t) <= _ARMIJO * t * predicted:
-                break
-            t *= 0.5
-        else:
-            return 0.0
-    elif predicted > roundoff:
-        return 0.0  # not a descent direction: nothing to gain on this class
+        f0 = loss_along(datafit, Z, k, dz, 0.0)
+        predicted = float(np.dot(model.g[:n], dz[:n])) + pen_diff(1.0)
+        t = armijo_step(lambda t: loss_along(datafit, Z, k, dz, t) - f0 + pen_diff(t),
+                        predicted, f0)
+        if t == 0.0:
+            return 0.0, epochs
     w_k[cols] += t * step
     b[k] += t * db
     Z[:n, k] += t * dz[:n]
-    return t
+    return t, epochs
 
 
 # ---------------------------------------------------------------------------
@@ -560,25 +578,27 @@ def shift_to_penalty_optimum(W, l1_ratio, allowed):
 
 
 # ---------------------------------------------------------------------------
-# The solver: Python loops over numba kernels.
+# The solvers: Python loops over numba kernels.
 # ---------------------------------------------------------------------------
 
 
-def solve_working_set(X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, Z, ws,
-                      ws_len, inner_tol, tol, max_steps, scratch, work):
+def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_len, inner_tol,
+                      tol, max_steps, model, work):
     """Proximal Newton steps on the working sets until their KKT violation is ``<= inner_tol``.
 
-    A Python loop over numba kernels (one call per class and step, a few
+    A Python loop over numba kernels (one call per row of W and step, a few
     microseconds each): the multinomial shift step is then compiled only by
     the fits that use it, which keeps a binary fit's cold start short.
-    Returns the number of steps taken, the working-set KKT violation and
-    whether any step moved the coefficients.
+    Returns the steps taken (CD epochs for the squared loss, whose Newton
+    step is exact), the working-set KKT violation and whether any step moved
+    the coefficients.
     """
     K, p = W.shape
     ws_kkt = np.inf
     n_steps = 0
     moved = False
-    shift = multinomial and alpha > 0.0
+    exact = datafit.code == SQUARED
+    shift = datafit.code == MULTINOMIAL and penalty.alpha > 0.0
     if shift:
         # Only features in every class's working set may shift (zeros elsewhere stay).
         counts = np.zeros(p, dtype=np.int64)
@@ -586,19 +606,22 @@ def solve_working_set(X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, 
             counts[ws[k, : ws_len[k]]] += 1
         shiftable = counts == K
     while n_steps < max_steps:
-        n_steps += 1
         # Solve each quadratic model a little beyond the current violation.
         cd_tol = max(0.1 * tol, 0.3 * min(ws_kkt, 3.0 * inner_tol))
         progress = False
+        epochs = 0
         for k in range(K):
-            t = newton_step_class(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b,
-                                  Z, k, ws[k], ws_len[k], cd_tol, *scratch, work)
+            max_epochs = max(1, (max_steps - n_steps) // K) if exact else _MAX_CD_EPOCHS
+            t, ran = newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws[k],
+                                     ws_len[k], cd_tol, max_epochs, model, work)
             progress = progress or t > 0.0
+            epochs += ran
+        n_steps += max(1, epochs // K) if exact else 1
         if shift:
-            shift_to_penalty_optimum(W, l1_ratio, shiftable)
+            shift_to_penalty_optimum(W, penalty.l1_ratio, shiftable)
         moved = moved or progress
-        ws_kkt = working_set_kkt(*X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, Z,
-                                 ws, ws_len, scratch[0], scratch[1])
+        ws_kkt = working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len,
+                                 model.g, model.h)
         if ws_kkt <= inner_tol or not progress:
             break
     return n_steps, ws_kkt, moved
@@ -614,15 +637,15 @@ class Certificate:
     ``viol`` holds every coordinate's violation after a call.
     """
 
-    def __init__(self, design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
-                 zero_start, verbose, scale=None):
-        K, p = Y.shape[1], design.n_features
-        self._args = (design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept)
+    def __init__(self, design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
+                 scale=None):
+        K, p = datafit.Y.shape[1], design.n_features
+        self._args = (design, X_op, datafit, penalty, fit_intercept)
         self._G = np.empty((design.n_samples, K))
         self.viol = np.empty((K, p))
         self._tol_rel = tol
         if scale is None and not zero_start:
-            scale = max_gradient_at_zero(design, X_op, Y, sw, multinomial, fit_intercept)
+            scale = max_gradient_at_zero(design, X_op, datafit, fit_intercept)
         self._scale = scale
         self.kkt_tol = tol
         self.n_passes = 0
@@ -636,7 +659,7 @@ class Certificate:
         self.kkt_tol = self._tol_rel * self._scale if self._scale > 0.0 else self._tol_rel
         self.n_passes += 1
         if self._verbose:
-            print(f"skreg: pass {self.n_passes}, {n_iter} Newton steps, KKT violation {kkt:.3e}")
+            print(f"skreg: pass {self.n_passes}, {n_iter} iterations, KKT violation {kkt:.3e}")
         return kkt
 
     @property
@@ -646,10 +669,10 @@ class Certificate:
 
 
 @njit(**_FAST)
-def weighted_column_moments(X_flat, data, indices, indptr, is_sparse, n, h, s1, s2):
+def weighted_column_moments(X, h, s1, s2):
     """``s1[j] = sum_i h_i x_ij`` and ``s2[j] = sum_i h_i x_ij^2`` for every column."""
     for j in range(s1.shape[0]):
-        s1[j], s2[j] = col_weighted_moments(X_flat, data, indices, indptr, is_sparse, n, j, h)
+        s1[j], s2[j] = col_weighted_moments(X, j, h)
 
 
 def _conjugate_gradient(hess_vec, rhs, precond, rtol, max_steps):
@@ -677,8 +700,8 @@ def _conjugate_gradient(hess_vec, rhs, precond, rtol, max_steps):
     return v
 
 
-def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol, max_iter,
-                    verbose=False, scale=None):
+def newton_cg_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose=False,
+                    scale=None):
     """Truncated Newton for the smooth case (L2 or no penalty): the same objective,
     certificate and line search as :func:`newton_cd_solve`, but each Newton system is
     solved by Jacobi-preconditioned conjugate gradient on Hessian-vector products
@@ -687,17 +710,17 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
     Without an L1 part every coefficient is active, and coordinate descent on a
     correlated design is Gauss-Seidel on an ill-conditioned system: CG needs
     far fewer passes over X. Parameters and return value as
-    :func:`newton_cd_solve` (``l1_ratio = 0``).
+    :func:`newton_cd_solve` (the penalty's ``l1_ratio`` is 0).
     """
     n, p = design.n_samples, design.n_features
     K = W.shape[0]
+    alpha = penalty.alpha
     X_op = design_operator(design)
-    Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
-    certify = Certificate(design, X_op, Y, sw, multinomial, alpha, 0.0, fit_intercept, tol,
-                          zero_start, verbose, scale)
+    Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
+    certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
+                          scale)
     g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
-    arrays = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse, n)
     n_iter = 0
     while True:
         kkt = certify(W, Z, n_iter)
@@ -707,8 +730,8 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
         n_iter += 1
         progress = False
         for k in range(K):
-            sum_h = class_derivatives(Z, Y, sw, k, multinomial, g, h)
-            weighted_column_moments(*arrays, h, s1, s2)
+            sum_h = sample_derivatives(datafit, Z, k, g, h)
+            weighted_column_moments(design, h, s1, s2)
             w_k = W[k]
             grad = np.concatenate([transpose_dot(design, X_op, g[:, None])[:, 0] + alpha * w_k,
                                    [g.sum() if fit_intercept else 0.0]])
@@ -729,27 +752,21 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
             step = _conjugate_gradient(hess_vec, -grad, precond, rtol, 250)
             d, db = step[:p], step[p]
             dz = np.asarray(x_dot(X_op, d), dtype=np.float64) + db
-            # Armijo backtracking on the true objective.
-            f0 = loss_along(Z, Y, sw, k, multinomial, dz, 0.0)
+            f0 = loss_along(datafit, Z, k, dz, 0.0)
             wd, dd = float(w_k @ d), float(d @ d)
             predicted = float(g @ dz) + alpha * (wd + 0.5 * dd)
-            t = 1.0
-            if predicted < -1e-10 * max(1.0, abs(f0)):
-                for _ in range(_MAX_BACKTRACK):
-                    f_t = loss_along(Z, Y, sw, k, multinomial, dz, t)
-                    if f_t - f0 + alpha * (t * wd + 0.5 * t * t * dd) <= _ARMIJO * t * predicted:
-                        break
-                    t *= 0.5
-                else:
-                    t = 0.0
-            elif predicted > 1e-10 * max(1.0, abs(f0)):
-                t = 0.0
+            if datafit.code == SQUARED:  # the quadratic model is the objective
+                t = 1.0 if predicted < 0.0 else 0.0
+            else:
+                t = armijo_step(lambda t: (loss_along(datafit, Z, k, dz, t) - f0
+                                           + alpha * (t * wd + 0.5 * t * t * dd)),
+                                predicted, f0)
             if t > 0.0:
                 progress = True
                 w_k += t * d
                 b[k] += t * db
                 Z[:, k] += t * dz
-        if multinomial and alpha > 0.0:
+        if datafit.code == MULTINOMIAL and alpha > 0.0:
             # The L2-optimal shift across classes is the mean (see shift_to_penalty_optimum).
             W -= W.mean(axis=0)
         if not progress:
@@ -758,7 +775,7 @@ def newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)
 
 
-#: What :func:`newton_cd_solve` reports.
+#: What the solvers report.
 SolveInfo = namedtuple("SolveInfo", ["n_iter", "kkt", "n_passes", "kkt_tol", "column_updates"])
 
 
@@ -779,22 +796,18 @@ def select_working_set(w_k, viol_k, ws_size):
     return np.sort(np.concatenate([support, candidates]))
 
 
-def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol,
-                    max_iter, ws_start, verbose=False, scale=None):
-    """Fit penalized logistic regression in place in ``W`` (K, p) and ``b`` (K,).
+def newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,
+                    verbose=False, scale=None):
+    """Fit a penalized linear model in place in ``W`` (K, p) and ``b`` (K,).
 
     Parameters
     ----------
     design : skreg._validation.Design
         The data, dense or sparse, in the kernels' layout.
-    Y : ndarray (n, K)
-        ``y01`` (K = 1, binary) or the one-hot labels (K > 1, multinomial).
-    sw : ndarray (n,)
-        Sample weights normalised to sum to one (the loss is a weighted mean).
-    multinomial : bool
-        Softmax loss over the K columns (else binary logistic, K = 1).
-    alpha, l1_ratio : float
-        Elastic-net penalty ``alpha * (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2)``.
+    datafit : skreg.datafits.Datafit
+        The loss, its targets (n, K) and sample weights (summing to one).
+    penalty : skreg.penalties.Penalty
+        An elastic-net family penalty (L1, L2, elastic net or none).
     fit_intercept : bool
         Fit the unpenalized intercepts ``b``.
     tol : float
@@ -802,36 +815,35 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
         :func:`max_gradient_at_zero` (``alpha_max`` of the L1 penalty), so
         that one ``tol`` means the same accuracy at any scale of X and alpha.
     max_iter : int
-        Maximum number of proximal Newton steps.
+        Maximum number of proximal Newton steps (CD epochs for the squared
+        loss).
     ws_start : int
-        Size of the first working set, doubled every outer pass (0: every
+        Size of the first working set, grown 4x every outer pass (0: every
         feature from the start). Ignored without an L1 part.
     verbose : bool
         Print the certificate after every outer pass.
+    scale : float, default=None
+        ``alpha_max`` when the caller knows it (a path).
 
     Returns
     -------
     info : SolveInfo
-        ``n_iter`` (proximal Newton steps taken), ``kkt`` (largest KKT
-        violation at the returned point, from a full pass), ``n_passes``
-        (full passes over X), ``kkt_tol`` (the absolute target) and
-        ``column_updates`` (coordinate updates by CD, a measure of work).
+        ``n_iter`` (proximal Newton steps or CD epochs taken), ``kkt``
+        (largest KKT violation at the returned point, from a full pass),
+        ``n_passes`` (full passes over X), ``kkt_tol`` (the absolute target)
+        and ``column_updates`` (coordinate updates by CD, a measure of work).
     """
-    X = (design.X_flat, design.data, design.indices, design.indptr, design.is_sparse,
-         design.n_samples)
-    n = design.n_samples
     K, p = W.shape
     X_op = design_operator(design)
-    Z, zero_start = starting_point(design, X_op, Y, sw, multinomial, fit_intercept, W, b)
-    certify = Certificate(design, X_op, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, tol,
-                          zero_start, verbose, scale)
+    Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
+    certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
+                          scale)
     viol = certify.viol
-    g, h, dz = np.empty(n), np.empty(n), np.empty(n)
-    dw, hdiag, hsum = np.empty(p), np.empty(p), np.empty(p)
+    model = quadratic_model(design.n_samples, p)
     ws = np.zeros((K, p), dtype=np.int64)
     ws_len = np.zeros(K, dtype=np.int64)
     work = np.zeros(1, dtype=np.int64)
-    use_ws = ws_start > 0 and alpha > 0.0 and l1_ratio > 0.0
+    use_ws = ws_start > 0 and penalty.alpha > 0.0 and penalty.l1_ratio > 0.0
     ws_size = ws_start if use_ws else p
     n_iter = 0
     while True:
@@ -853,10 +865,8 @@ def newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, 
         ws_size = min(p, 4 * ws_size)
         # Solve the working-set problem to a fraction of the current violation.
         inner_tol = max(0.3 * tol, 0.1 * kkt)
-        steps, _, moved = solve_working_set(
-            X, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, Z, ws, ws_len,
-            inner_tol, tol, max_iter - n_iter, (g, h, dz, dw, hdiag, hsum), work,
-        )
+        steps, _, moved = solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws,
+                                            ws_len, inner_tol, tol, max_iter - n_iter, model, work)
         n_iter += steps
         if not moved:
             # No step decreased the objective: the certificate is at the

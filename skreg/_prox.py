@@ -13,6 +13,9 @@ same operators:
   block soft-thresholding);
 * :func:`max_norm_project` -- projection of each unit's incoming weights on
   a ball (the max-norm constraint).
+
+The penalty values and optimality conditions built on them live in
+:mod:`skreg.penalties`.
 """
 
 import numpy as np
@@ -46,36 +49,6 @@ def hard_threshold(x, threshold):
 def prox_elastic_net(x, step, alpha, l1_ratio):
     """Proximal operator of ``step * alpha * (l1_ratio |x| + (1 - l1_ratio) / 2 x^2)``."""
     return soft_threshold(x, step * alpha * l1_ratio) / (1.0 + step * alpha * (1.0 - l1_ratio))
-
-
-@njit(**_JIT)
-def elastic_net_coordinate_value(wj, alpha, l1_ratio):
-    """Elastic-net penalty of a single coordinate."""
-    return alpha * (l1_ratio * abs(wj) + 0.5 * (1.0 - l1_ratio) * wj * wj)
-
-
-@njit(**_JIT)
-def subdifferential_distance(wj, grad_j, alpha, l1_ratio):
-    """Distance from ``-grad_j`` to ``alpha * d R(wj)`` for the elastic-net penalty.
-
-    This is the per-coordinate KKT violation: it is 0 exactly when coordinate
-    ``j`` satisfies the optimality condition ``0 in grad_j + alpha * d R(wj)``.
-    """
-    if wj != 0.0:
-        sign = 1.0 if wj > 0.0 else -1.0
-        return abs(grad_j + alpha * (l1_ratio * sign + (1.0 - l1_ratio) * wj))
-    excess = abs(grad_j) - alpha * l1_ratio
-    return excess if excess > 0.0 else 0.0
-
-
-def subdifferential_distances(W, grad, alpha, l1_ratio):
-    """:func:`subdifferential_distance` of every entry of ``W`` at once (numpy, vectorised)."""
-    smooth = grad + alpha * (1.0 - l1_ratio) * W
-    return np.where(
-        W != 0.0,
-        np.abs(smooth + alpha * l1_ratio * np.sign(W)),
-        np.maximum(np.abs(smooth) - alpha * l1_ratio, 0.0),
-    )
 
 
 @njit(**_JIT)

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -23,34 +23,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._cd import (
-    design_operator,
-    linear_predictor,
-    max_gradient_at_zero,
-    newton_cd_solve,
-    newton_cg_solve,
-)
-from ._l0 import l0_solve
-from ._losses import separates
+from ._regression import RegularizedLinearRegression, regression_targets
+from ._path import alpha_max_scale, checked_alphas, default_alphas, fit_point, path_points
 from ._validation import (
     FLOAT_DTYPES,
     as_csc,
-    fit_blas_threads,
     check_numeric_input,
     check_path_arguments,
     keep_fitted_state_on_error,
     normalized_sample_weight,
-    resolve_penalty,
     to_design,
 )
-
-#: First working-set size of the L1 / elastic-net solver (it grows 4x each outer pass).
-_WS_START = 64
-#: Without an L1 part, designs with at least this many entries are solved by
-#: truncated Newton-CG (fewer passes over a large correlated X); smaller ones
-#: by Newton coordinate descent, whose iterates for weighted and repeated rows
-#: agree to round-off.
-_CG_MIN_ENTRIES = 1_000_000
+from .datafits import make_datafit, sample_losses
+from .penalties import make_penalty
 #: The CV estimator refits along its grid when the chosen alpha is one of the
 #: grid's first points, else from zero (a scratch fit costs about as much as
 #: ten warm-started path points on w8a).
@@ -58,7 +43,7 @@ _REFIT_PATH_POINTS = 10
 
 
 def _encode_targets(y):
-    """Classes, their indices, the target matrix (y01 or one-hot) and whether it is multinomial."""
+    """Classes, their indices and the target matrix: the 0/1 column (two classes) or one-hot."""
     check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
@@ -66,163 +51,27 @@ def _encode_targets(y):
             "RegularizedLogisticRegression needs samples of at least 2 classes in the "
             f"data, but the data contain only one class: {classes[0]!r}."
         )
-    multinomial = classes.shape[0] > 2
-    if multinomial:
+    if classes.shape[0] > 2:
         Y = np.zeros((y_index.shape[0], classes.shape[0]))
         Y[np.arange(y_index.shape[0]), y_index] = 1.0
     else:
         Y = y_index.astype(np.float64).reshape(-1, 1)
-    return classes, y_index, Y, multinomial
+    return classes, y_index, Y
 
 
-def _warn_if_separated(design, Y, sw, multinomial, W, b, what="alpha=0"):
-    """ConvergenceWarning when an unpenalized fit classifies every weighted sample strictly right.
+def regularization_path(X, y, *, loss="log_loss", penalty="l1", l1_ratio=1.0, alphas=None,
+                        n_alphas=100, eps=1e-3, fit_intercept=True, sample_weight=None, tol=1e-4,
+                        max_iter=None):
+    """Solutions of a penalized linear model along a grid of ``alpha``.
 
-    Then the data are linearly separable and the loss has no finite minimiser:
-    it tends to 0 as the coefficients grow along the separating direction.
-    The solver stops where the gradient meets ``tol`` (finite coefficients
-    whose scale depends on ``tol``); say so rather than return them silently.
-    """
-    Z = linear_predictor(design_operator(design), W, b)
-    if separates(Z, Y, sw, multinomial):
-        warnings.warn(
-            f"RegularizedLogisticRegression: {what} on perfectly separable training data, "
-            "where the logistic loss has no finite minimiser (it decreases towards 0 as the "
-            "coefficients grow without bound). The returned coefficients are finite but their "
-            "size depends on tol and max_iter; use "
-            + ("l1_ratio < 1 (a ridge term)" if "L0" in what else "alpha > 0")
-            + " for a well-defined model.",
-            ConvergenceWarning,
-        )
-
-
-def _solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter,
-           verbose, scale=None):
-    """Fit in place in ``W``, ``b`` with the right solver; warn when the certificate is missed.
-
-    Newton-CD with working sets whenever there is an L1 part; without one,
-    truncated Newton-CG on large designs (see ``_CG_MIN_ENTRIES``).
-    """
-    smooth = alpha == 0.0 or l1_ratio == 0.0
-    with fit_blas_threads():  # one BLAS thread while fits run concurrently
-        if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
-            info = newton_cg_solve(design, Y, sw, multinomial, alpha, fit_intercept, W, b, tol,
-                                   max_iter, verbose, scale)
-        else:
-            info = newton_cd_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
-                                   W, b, tol, max_iter, _WS_START, verbose, scale)
-    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-        largest = np.abs(design.data if design.is_sparse else design.X_flat).max(initial=0.0)
-        raise ValueError(
-            "The solver produced non-finite coefficients; check the input for extreme "
-            f"values (the largest |X| entry is {largest:.3g}; the solver squares entries, so "
-            "keep them below ~1e150, e.g. with StandardScaler) or use a larger alpha."
-        )
-    if alpha == 0.0:
-        _warn_if_separated(design, Y, sw, multinomial, W, b)
-    if multinomial:
-        # The softmax is invariant to a shift shared by all classes: centre
-        # it away. Without an L1 part the optimal coefficients are centred
-        # already (alpha > 0) or defined only up to that shift (alpha = 0).
-        b -= b.mean()
-        if smooth:
-            W -= W.mean(axis=0)
-    if info.kkt > info.kkt_tol:
-        reason = (
-            f"after max_iter={max_iter} proximal Newton steps. Increase max_iter"
-            if info.n_iter >= max_iter
-            else f"after {info.n_iter} proximal Newton steps, where no step decreases the "
-            "objective in floating point any more. Use a larger tol"
-        )
-        warnings.warn(
-            f"RegularizedLogisticRegression did not converge at alpha={alpha:.4g}: the KKT "
-            f"violation is {info.kkt:.3g} > tol * alpha_max = {info.kkt_tol:.3g} {reason}, "
-            "or standardize the features.",
-            ConvergenceWarning,
-        )
-    return info
-
-
-def _alpha_max_scale(design, Y, sw, multinomial, fit_intercept):
-    """The L1 ``alpha_max`` = ``||grad_W loss(W=0)||_inf`` with the intercepts at their optimum."""
-    return max_gradient_at_zero(design, design_operator(design), Y, sw, multinomial,
-                                fit_intercept)
-
-
-def _default_alphas(alpha_max_l1, penalty, l1_ratio, n_alphas, eps):
-    """Geometric grid from the penalty's ``alpha_max`` down to ``eps * alpha_max``.
-
-    The zero solution's threshold is ``alpha_max_l1 / l1_ratio`` for an L1 part;
-    "l2", "l0" and ``l1_ratio=0`` use the L1 ``alpha_max`` as their scale.
-    """
-    rho = l1_ratio if penalty == "elasticnet" and l1_ratio > 0.0 else 1.0
-    return (alpha_max_l1 / rho) * np.geomspace(1.0, eps, n_alphas)
-
-
-def _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas, fit_intercept, tol,
-                 max_iter):
-    """Solve along ``alphas`` (decreasing) with warm starts; yield ``(W, b, n_iter, n_passes, kkt)``.
-
-    ``n_iter`` counts proximal Newton steps (0 when the warm start is already
-    optimal), ``n_passes`` the full passes that computed the certificate
-    (at least 1); both count epochs for "l0".
-
-    The yielded arrays are the solver's state: copy them to keep them. For
-    ``penalty="l0"`` an L1 path runs alongside, and each L0 point starts from
-    the L1 solution at its own ``alpha``, as a single fit does.
-    """
-    n_rows = Y.shape[1]
-    W = np.zeros((n_rows, design.n_features))
-    b = np.zeros(n_rows)
-    # The certificate's scale (alpha_max) once for the whole path, not once per point.
-    scale = _alpha_max_scale(design, Y, sw, multinomial, fit_intercept)
-    if penalty == "l0":
-        W0, b0 = np.empty_like(W), np.empty_like(b)
-    for alpha in alphas:
-        a, rho = resolve_penalty(penalty, alpha, l1_ratio)
-        if penalty == "l0" and a > 0.0:
-            _solve(design, Y, sw, multinomial, a, 1.0, fit_intercept, W, b, tol, max_iter,
-                   False, scale)
-            W0[:], b0[:] = W, b
-            n_iter = _solve_l0(design, Y, sw, multinomial, a, rho, fit_intercept, W0, b0, tol,
-                               max_iter)
-            yield W0, b0, n_iter, n_iter, np.nan
-        else:
-            info = _solve(design, Y, sw, multinomial, a, rho, fit_intercept, W, b, tol,
-                          max_iter, False, scale)
-            yield W, b, info.n_iter, info.n_passes, info.kkt
-
-
-def _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter):
-    """L0 coordinate descent in place from ``W``, ``b``; warn if the support never settles."""
-    n_iter, separated = l0_solve(design, Y, sw, multinomial, alpha, l1_ratio, fit_intercept,
-                                 W, b, tol, max_iter)
-    if multinomial:
-        b -= b.mean()
-    if separated:
-        _warn_if_separated(design, Y, sw, multinomial, W, b,
-                           what="pure L0 (l1_ratio=1, no ridge term)")
-    elif n_iter >= max_iter:
-        warnings.warn(
-            f"RegularizedLogisticRegression (l0) did not converge at alpha={alpha:.4g}: the "
-            f"support still changed, or a coefficient still moved by more than tol, after "
-            f"max_iter={max_iter} coordinate-descent epochs.",
-            ConvergenceWarning,
-        )
-        if l1_ratio == 1.0:  # no ridge term: nothing bounds the coefficients
-            _warn_if_separated(design, Y, sw, multinomial, W, b,
-                               what="pure L0 (l1_ratio=1, no ridge term)")
-    return n_iter
-
-
-def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alphas=100,
-                        eps=1e-3, fit_intercept=True, sample_weight=None, tol=1e-4,
-                        max_iter=100):
-    """Solutions of :class:`RegularizedLogisticRegression` along a grid of ``alpha``.
-
+    The model is :class:`RegularizedLogisticRegression` (``loss="log_loss"``)
+    or :class:`RegularizedLinearRegression` (``loss="squared_error"``).
     The grid runs from ``alpha_max``, the smallest ``alpha`` whose solution is
     all zeros (computed exactly: ``||grad loss(W=0)||_inf / l1_ratio`` with
-    the intercepts at their optimum), down to ``eps * alpha_max``,
+    the intercepts at their optimum; for the squared loss
+    ``||X^T (s * (y - ybar_s))||_inf / (l1_ratio * sum s)``, ``ybar_s`` the
+    weighted mean target, or ``y`` itself without an intercept), down to
+    ``eps * alpha_max``,
     geometrically. Each point starts from the previous solution (warm start)
     and the solver's working sets keep its cost close to that of its active
     set. Every point is certified like a single fit (KKT violation at most
@@ -232,8 +81,12 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
-    y : array-like of shape (n_samples,)
-        Class labels.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Class labels (``loss="log_loss"``) or real targets
+        (``loss="squared_error"``, one or more columns).
+    loss : {"log_loss", "squared_error"}, default="log_loss"
+        The datafit: the weighted mean logistic (binary or multinomial)
+        loss, or half the weighted mean squared error.
     penalty : {"l1", "elasticnet", "l2", "l0"}, default="l1"
         The penalty. "l2" and "l0" use the L1 ``alpha_max`` as the grid's
         scale. Each "l0" point is solved as a single L0 fit is: coordinate
@@ -256,8 +109,10 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
         Non-negative sample weights.
     tol : float, default=1e-4
         Relative KKT certificate of every point (see the estimator's ``tol``).
-    max_iter : int, default=100
-        Proximal Newton steps allowed per point (epochs for "l0").
+    max_iter : int, default=None
+        Iterations allowed per point: proximal Newton steps (default 100)
+        for the logistic loss, coordinate-descent epochs (default 1000) for
+        the squared loss; epochs for "l0".
 
     Returns
     -------
@@ -265,38 +120,47 @@ def regularization_path(X, y, *, penalty="l1", l1_ratio=1.0, alphas=None, n_alph
         The grid, decreasing.
     coefs : ndarray of shape (n_alphas, n_rows, n_features)
         Coefficients at each alpha; ``n_rows`` is 1 for two classes, else
-        the number of classes (rows in ``np.unique(y)`` order).
+        the number of classes (rows in ``np.unique(y)`` order); for the
+        squared loss the number of targets (1 for 1-D ``y``).
     intercepts : ndarray of shape (n_alphas, n_rows)
         Intercepts at each alpha.
     n_iter : ndarray of shape (n_alphas,)
-        Proximal Newton steps (L0: epochs) taken at each alpha.
+        Iterations (see ``max_iter``) taken at each alpha.
     """
+    if loss not in ("log_loss", "squared_error"):
+        raise ValueError(f"loss must be 'log_loss' or 'squared_error', got {loss!r}.")
     if penalty not in ("l1", "elasticnet", "l2", "l0"):
         raise ValueError(f"penalty must be 'l1', 'elasticnet', 'l2' or 'l0', got {penalty!r}.")
+    if max_iter is None:
+        max_iter = 100 if loss == "log_loss" else 1000
     if not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
     check_path_arguments(X, l1_ratio=l1_ratio, n_alphas=n_alphas, eps=eps, tol=tol,
                          max_iter=max_iter)
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
                     accept_large_sparse=True)
-    y = column_or_1d(y, warn=True)
-    check_consistent_length(X, y)
-    _, y_index, Y, multinomial = _encode_targets(y)
+    if loss == "log_loss":
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        _, y_index, Y = _encode_targets(y)
+    else:
+        check_consistent_length(X, y)
+        Y, _ = regression_targets(y)
+        y_index = None
     sw = normalized_sample_weight(sample_weight, X, y_index=y_index)
     design = to_design(X)
+    datafit = make_datafit(loss, Y, sw)
+    template = make_penalty(penalty, 1.0, l1_ratio)
     if alphas is None:
-        alpha_max = _alpha_max_scale(design, Y, sw, multinomial, fit_intercept)
-        alphas = _default_alphas(alpha_max, penalty, l1_ratio, n_alphas, eps)
+        scale = alpha_max_scale(design, datafit, fit_intercept)
+        alphas = default_alphas(scale, template, n_alphas, eps)
     else:
-        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+        alphas = checked_alphas(alphas)
     n_rows = Y.shape[1]
     coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1]))
     intercepts = np.zeros((alphas.shape[0], n_rows))
     n_iter = np.zeros(alphas.shape[0], dtype=np.int64)
-    points = _path_points(design, Y, sw, multinomial, penalty, l1_ratio, alphas,
-                          fit_intercept, tol, max_iter)
+    points = path_points(design, datafit, template, alphas, fit_intercept, tol, max_iter)
     for i, (W, b, steps, _, _) in enumerate(points):
         coefs[i], intercepts[i], n_iter[i] = W, b, steps
     return alphas, coefs, intercepts, n_iter
@@ -475,7 +339,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         return tags
 
     def _validated_problem(self, X, y, sample_weight):
-        """Validate the data and return ``X, y, classes, y_index, Y, multinomial, sw``.
+        """Validate the data and return ``X, y, classes, y_index, Y, sw``.
 
         ``Y`` is the 0/1 column (binary) or the one-hot matrix, ``sw`` the
         sample weights times ``class_weight``, normalized to sum to one.
@@ -485,14 +349,14 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             self, X, y, accept_sparse=["csc", "csr"], dtype=list(FLOAT_DTYPES), order="F",
             accept_large_sparse=True,
         )
-        classes, y_index, Y, multinomial = _encode_targets(y)
+        classes, y_index, Y = _encode_targets(y)
         class_weight_per_sample = None
         if self.class_weight is not None:
             class_weight_per_sample = compute_class_weight(
                 self.class_weight, classes=classes, y=y
             )[y_index]
         sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
-        return X, y, classes, y_index, Y, multinomial, sw
+        return X, y, classes, y_index, Y, sw
 
     @_fit_context(prefer_skip_nested_validation=True)
     @keep_fitted_state_on_error
@@ -514,8 +378,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self : RegularizedLogisticRegression
             The fitted estimator.
         """
-        X, y, classes, y_index, Y, multinomial, sw = self._validated_problem(X, y,
-                                                                              sample_weight)
+        X, y, classes, y_index, Y, sw = self._validated_problem(X, y, sample_weight)
 
         W = np.zeros((Y.shape[1], X.shape[1]))
         b = np.zeros(Y.shape[1])
@@ -529,22 +392,11 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             if self.fit_intercept:
                 b[:] = self.intercept_
 
-        alpha, l1_ratio = resolve_penalty(self.penalty, self.alpha, self.l1_ratio)
-        design = to_design(X)
-        if self.penalty == "l0" and alpha > 0.0:
-            # Start from the L1 solution at the same alpha (L0Learn's warm start).
-            _solve(design, Y, sw, multinomial, alpha, 1.0, bool(self.fit_intercept), W, b,
-                   float(self.tol), int(self.max_iter), False)
-            n_iter = _solve_l0(design, Y, sw, multinomial, alpha, l1_ratio,
-                               bool(self.fit_intercept), W, b, float(self.tol),
-                               int(self.max_iter))
-            kkt = np.nan
-        else:
-            info = _solve(
-                design, Y, sw, multinomial, alpha, l1_ratio, bool(self.fit_intercept), W, b,
-                float(self.tol), int(self.max_iter), bool(self.verbose),
-            )
-            n_iter, kkt = info.n_iter, info.kkt
+        datafit = make_datafit("log_loss", Y, sw)
+        penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio)
+        W, b, n_iter, _, kkt = fit_point(to_design(X), datafit, penalty,
+                                         bool(self.fit_intercept), W, b, float(self.tol),
+                                         int(self.max_iter), bool(self.verbose))
         self.classes_ = classes
         self.coef_ = W
         self.intercept_ = b
@@ -597,8 +449,8 @@ def _rows(X, index):
     return np.asfortranarray(X[index])
 
 
-def _fold_path(X, Y, y_index, sw, multinomial, train, test, penalty, l1_ratio, alphas,
-               fit_intercept, tol, max_iter, score_point, keep_coefs):
+def _fold_path(X, Y, y_index, sw, train, test, penalty, alphas, fit_intercept, tol, max_iter,
+               score_point, keep_coefs):
     """One (l1_ratio, fold) job of the CV estimator: a path on ``train``, scored on ``test``.
 
     Returns the test scores and certificate passes at every alpha, and the
@@ -617,8 +469,8 @@ def _fold_path(X, Y, y_index, sw, multinomial, train, test, penalty, l1_ratio, a
     n_iter = np.empty(alphas.shape[0], dtype=np.int64)
     coefs = np.zeros((alphas.shape[0], Y.shape[1], X.shape[1])) if keep_coefs else None
     intercepts = np.zeros((alphas.shape[0], Y.shape[1])) if keep_coefs else None
-    points = _path_points(design, Y[train], np.ascontiguousarray(sw_train / sw_train.sum()),
-                          multinomial, penalty, l1_ratio, alphas, fit_intercept, tol, max_iter)
+    datafit = make_datafit("log_loss", Y[train], np.ascontiguousarray(sw_train / sw_train.sum()))
+    points = path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter)
     for i, (W, b, _, passes, _) in enumerate(points):
         scores[i] = score_point(W, b, X_test, test)
         n_iter[i] = passes
@@ -821,17 +673,14 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
             raise ValueError(f"l1_ratios must be non-empty values in [0, 1], got {self.l1_ratios!r}.")
         return ratios
 
-    def _point_scorer(self, classes, y, y_index, Y, multinomial, sw, n_features):
+    def _point_scorer(self, classes, y, Y, sw, n_features):
         """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
         if self.scoring is None:
+            code = make_datafit("log_loss", Y[:1], sw[:1]).code
+
             def neg_log_loss(W, b, X_test, test):
                 Z = np.asarray(X_test @ W.T) + b
-                if multinomial:
-                    losses = logsumexp(Z, axis=1) - Z[np.arange(Z.shape[0]), y_index[test]]
-                else:
-                    z = Z[:, 0]
-                    losses = np.logaddexp(0.0, np.where(Y[test, 0] > 0.5, -z, z))
-                return -np.average(losses, weights=sw[test])
+                return -np.average(sample_losses(code, Z, Y[test]), weights=sw[test])
             return neg_log_loss
 
         scorer = check_scoring(self, scoring=self.scoring)
@@ -867,31 +716,28 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
         self : RegularizedLogisticRegressionCV
             The fitted estimator.
         """
-        X, y, classes, y_index, Y, multinomial, sw = self._validated_problem(X, y,
-                                                                              sample_weight)
+        X, y, classes, y_index, Y, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
         ratios = self._l1_ratio_grid()
         fit_intercept, tol, max_iter = bool(self.fit_intercept), float(self.tol), int(self.max_iter)
 
+        penalties = [make_penalty(self.penalty, 1.0, rho) for rho in ratios]
         if self.alphas is None:
-            alpha_max = _alpha_max_scale(to_design(X), Y, sw, multinomial, fit_intercept)
-            grids = np.array([_default_alphas(alpha_max, self.penalty, rho, self.n_alphas,
-                                              self.eps) for rho in ratios])
+            scale = alpha_max_scale(to_design(X), make_datafit("log_loss", Y, sw), fit_intercept)
+            grids = np.array([default_alphas(scale, pen, self.n_alphas, self.eps)
+                              for pen in penalties])
         else:
-            alphas = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
-            if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
-            grids = np.tile(alphas, (ratios.shape[0], 1))
+            grids = np.tile(checked_alphas(self.alphas), (ratios.shape[0], 1))
 
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
-        score_point = self._point_scorer(classes, y, y_index, Y, multinomial, sw, X.shape[1])
+        score_point = self._point_scorer(classes, y, Y, sw, X.shape[1])
         keep_coefs = not self.refit
         jobs = [(r, k) for r in range(ratios.shape[0]) for k in range(len(splits))]
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_fold_path)(
-                X, Y, y_index, sw, multinomial, splits[k][0], splits[k][1], self.penalty, ratios[r],
-                grids[r], fit_intercept, tol, max_iter, score_point, keep_coefs,
+                X, Y, y_index, sw, splits[k][0], splits[k][1], penalties[r], grids[r],
+                fit_intercept, tol, max_iter, score_point, keep_coefs,
             )
             for r, k in jobs
         )
@@ -921,8 +767,8 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
             # warm-started points), else one fit from zero at alpha_ (cheaper
             # than a long path); both are deterministic and certified.
             grid = grids[r, : i + 1] if i < _REFIT_PATH_POINTS else grids[r, i:i + 1]
-            points = _path_points(to_design(X), Y, sw, multinomial, self.penalty, ratios[r],
-                                  grid, fit_intercept, tol, max_iter)
+            points = path_points(to_design(X), make_datafit("log_loss", Y, sw), penalties[r],
+                                 grid, fit_intercept, tol, max_iter)
             for W, b, _, _, kkt in points:
                 pass
             self.coef_, self.intercept_ = W.copy(), b.copy()

@@ -302,9 +302,9 @@ def test_objective_decreases_with_penalty_none_matches_lbfgs():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_newton_cg_path_is_optimal(monkeypatch, penalty, n_classes, sparse, dtype):
     """Large smooth problems use truncated Newton-CG: force it on a small one and check KKT."""
-    import skreg.linear_model as lm
+    import skreg._path as solvers
 
-    monkeypatch.setattr(lm, "_CG_MIN_ENTRIES", 0)
+    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 0)
     X, y = _problem(n_classes, seed=10 + n_classes)
     if sparse:
         X = sp.csc_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.5))
@@ -315,7 +315,7 @@ def test_newton_cg_path_is_optimal(monkeypatch, penalty, n_classes, sparse, dtyp
         warnings.simplefilter("error", ConvergenceWarning)
         est.fit(X, y, sample_weight=sw)
     assert kkt_violation(est, X, y, sw) <= 1e-8
-    monkeypatch.setattr(lm, "_CG_MIN_ENTRIES", 10**18)
+    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 10**18)
     cd = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
     cd.fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(est.coef_, cd.coef_, rtol=1e-6, atol=1e-7)

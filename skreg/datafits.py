@@ -1,0 +1,268 @@
+"""Datafits: the smooth loss of a linear model, written once per loss.
+
+A linear model predicts ``Z = X W^T + b`` (n_samples, K). The datafit is the
+weighted mean loss ``F(Z) = sum_i s_i loss(y_i, Z_i)`` with weights ``s``
+normalised to sum to one:
+
+* ``LOGISTIC`` (K = 1): ``loss = log(1 + exp(z)) - y z`` with ``y`` in {0, 1};
+* ``MULTINOMIAL`` (K classes): ``loss = logsumexp(z) - sum_k y_k z_k`` with
+  one-hot ``y``;
+* ``SQUARED`` (K targets): ``loss = 1/2 sum_k (y_k - z_k)^2``; the targets do
+  not interact, so column ``k`` of ``W`` is an independent least-squares
+  problem with the same penalty.
+
+A datafit is a :data:`Datafit` named tuple ``(code, Y, sw)``. The numba
+kernels take it whole and branch on ``code`` (a small integer), so every
+datafit shares one compiled signature per data layout: adding a loss adds
+branches here, not compiled functions. Each datafit knows its per-sample
+gradient and Newton weights along one column of ``Z``
+(:func:`sample_derivatives`), its value along a direction
+(:func:`loss_along`), its derivatives along a feature
+(:func:`loss_along_column`), its gradient (:func:`gradient`), its value in
+numpy (:func:`value`) and its intercept-only model (:func:`intercept_only`).
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+from scipy.special import expit, logsumexp, softmax
+
+from ._losses import logistic_loss, logsumexp_row, separates, sigmoid
+
+_JIT = dict(cache=True, nogil=True)
+
+LOGISTIC = 0
+MULTINOMIAL = 1
+SQUARED = 2
+
+#: The loss of a linear model: ``code`` (one of the constants above), the
+#: targets ``Y`` (n, K) -- the 0/1 column, the one-hot classes or the
+#: regression targets -- and the sample weights ``sw`` (n,), summing to one.
+Datafit = namedtuple("Datafit", ["code", "Y", "sw"])
+
+#: Floor on p(1-p) in the logistic Newton weights: keeps the quadratic model
+#: strictly convex when probabilities saturate (separable data); the line
+#: search keeps the step safe.
+_HESS_FLOOR = 1e-12
+
+_NAMES = {"log_loss": None, "squared_error": SQUARED}
+
+
+def make_datafit(loss, Y, sw):
+    """The :data:`Datafit` for ``loss`` ("log_loss" or "squared_error").
+
+    For "log_loss", ``Y`` with one column is the binary 0/1 target, with
+    more it is one-hot (multinomial).
+    """
+    if loss not in _NAMES:
+        raise ValueError(f"loss must be 'log_loss' or 'squared_error', got {loss!r}.")
+    code = _NAMES[loss]
+    if code is None:
+        code = LOGISTIC if Y.shape[1] == 1 else MULTINOMIAL
+    return Datafit(code, np.ascontiguousarray(Y, dtype=np.float64), sw)
+
+
+def is_classification(datafit):
+    """Whether the datafit is a logistic loss (binary or multinomial)."""
+    return datafit.code != SQUARED
+
+
+# ---------------------------------------------------------------------------
+# Kernels (numba): one branch per datafit.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def _probability(code, Z, i, k):
+    """P(class k | x_i): sigmoid (binary) or softmax (multinomial)."""
+    if code == MULTINOMIAL:
+        return np.exp(Z[i, k] - logsumexp_row(Z, i))
+    return sigmoid(Z[i, 0])
+
+
+@njit(**_JIT)
+def sample_derivatives(datafit, Z, k, g, h):
+    """Gradient ``g`` and Newton weights ``h`` of the datafit w.r.t. column ``k`` of ``Z``.
+
+    Returns ``sum(h)``, the intercept's Newton curvature. For the squared
+    loss ``g = s * (z - y)`` is the weighted residual and ``h = s``: the
+    quadratic model is the loss itself.
+    """
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    sum_h = 0.0
+    for i in range(Z.shape[0]):
+        if code == SQUARED:
+            g[i] = sw[i] * (Z[i, k] - Y[i, k])
+            h[i] = sw[i]
+        else:
+            p = _probability(code, Z, i, k)
+            g[i] = sw[i] * (p - Y[i, k])
+            h[i] = sw[i] * max(p * (1.0 - p), _HESS_FLOOR)
+        sum_h += h[i]
+    return sum_h
+
+
+@njit(**_JIT)
+def _logsumexp_moved(Z, i, k, zk):
+    """``logsumexp`` of row ``i`` of ``Z`` with ``Z[i, k]`` replaced by ``zk``."""
+    zmax = zk
+    for l in range(Z.shape[1]):
+        if l != k and Z[i, l] > zmax:
+            zmax = Z[i, l]
+    acc = np.exp(zk - zmax)
+    for l in range(Z.shape[1]):
+        if l != k:
+            acc += np.exp(Z[i, l] - zmax)
+    return zmax + np.log(acc)
+
+
+@njit(**_JIT)
+def _sample_loss(code, Z, Y, i, k, zk):
+    """The part of sample ``i``'s loss that depends on column ``k``, at ``Z[i, k] = zk``."""
+    if code == SQUARED:
+        r = zk - Y[i, k]
+        return 0.5 * r * r
+    if code == LOGISTIC:
+        return logistic_loss(Y[i, 0], zk)
+    dot = Y[i, k] * zk
+    for l in range(Z.shape[1]):
+        if l != k:
+            dot += Y[i, l] * Z[i, l]
+    return _logsumexp_moved(Z, i, k, zk) - dot
+
+
+@njit(**_JIT)
+def loss_along(datafit, Z, k, dz, t):
+    """Datafit with column ``k`` of ``Z`` moved to ``Z[:, k] + t dz`` (up to a constant in ``t``)."""
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    total = 0.0
+    for i in range(Z.shape[0]):
+        if sw[i] != 0.0:
+            total += sw[i] * _sample_loss(code, Z, Y, i, k, Z[i, k] + t * dz[i])
+    return total
+
+
+@njit(**_JIT)
+def gradient(datafit, Z, G):
+    """``G[i, k]``: derivative of the datafit w.r.t. ``Z[i, k]``."""
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    n, K = Z.shape
+    for i in range(n):
+        if code == MULTINOMIAL:
+            lse = logsumexp_row(Z, i)
+            for k in range(K):
+                G[i, k] = sw[i] * (np.exp(Z[i, k] - lse) - Y[i, k])
+        elif code == LOGISTIC:
+            G[i, 0] = sw[i] * (sigmoid(Z[i, 0]) - Y[i, 0])
+        else:
+            for k in range(K):
+                G[i, k] = sw[i] * (Z[i, k] - Y[i, k])
+
+
+@njit(**_JIT)
+def loss_along_column(datafit, Z, k, rows, vals, s):
+    """Datafit and its first two derivatives in ``s`` at ``Z[:, k] + s x``.
+
+    The column ``x`` is given by its non-zero entries (``rows``, ``vals``),
+    the same way for dense and sparse X; rows where ``x`` is zero add the
+    same constant for every ``s`` and are left out, so only differences of
+    the returned value are meaningful.
+    """
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    f = 0.0
+    d1 = 0.0
+    d2 = 0.0
+    for q in range(rows.shape[0]):
+        i = rows[q]
+        x = vals[q]
+        if sw[i] == 0.0 or x == 0.0:
+            continue
+        zk = Z[i, k] + s * x
+        f += sw[i] * _sample_loss(code, Z, Y, i, k, zk)
+        if code == SQUARED:
+            d1 += sw[i] * x * (zk - Y[i, k])
+            d2 += sw[i] * x * x
+        else:
+            if code == LOGISTIC:
+                p = sigmoid(zk)
+            else:
+                p = np.exp(zk - _logsumexp_moved(Z, i, k, zk))
+            d1 += sw[i] * x * (p - Y[i, k])
+            d2 += sw[i] * x * x * p * (1.0 - p)
+    return f, d1, d2
+
+
+# ---------------------------------------------------------------------------
+# Whole-array versions (numpy): values, refits and held-out scores.
+# ---------------------------------------------------------------------------
+
+
+def sample_losses(code, Z, Y):
+    """Loss of every sample at ``Z`` (n,)."""
+    if code == SQUARED:
+        return 0.5 * np.sum((Z - Y) ** 2, axis=1)
+    if code == LOGISTIC:
+        z = Z[:, 0]
+        return np.logaddexp(0.0, z) - Y[:, 0] * z
+    # The true class's logit by index: Y * Z would turn an infinite logit into NaN.
+    return logsumexp(Z, axis=1) - Z[np.arange(Z.shape[0]), np.argmax(Y, axis=1)]
+
+
+def value(datafit, Z):
+    """The datafit (weighted mean loss) at ``Z``."""
+    return float(datafit.sw @ sample_losses(datafit.code, Z, datafit.Y))
+
+
+def mean_response(code, Z):
+    """``E[y | z]``: probabilities (logistic, multinomial) or ``Z`` itself (squared)."""
+    if code == SQUARED:
+        return Z
+    if code == LOGISTIC:
+        return expit(Z)
+    return softmax(Z, axis=1)
+
+
+def hessian_weights(code, P, sw, k, l):
+    """Per-sample weights of the Hessian block of columns ``k``, ``l`` of ``Z`` (``P``: mean response)."""
+    if code == SQUARED:
+        return sw if k == l else np.zeros_like(sw)
+    if code == LOGISTIC:
+        return sw * P[:, 0] * (1.0 - P[:, 0])
+    return sw * P[:, k] * ((k == l) - P[:, l])
+
+
+def intercept_only(datafit):
+    """Optimal intercepts of the model ``W = 0``, or None when they are not finite.
+
+    The weighted mean target (squared), the log-odds of the weighted class
+    frequencies (logistic; None if a class has no weight), or the centred
+    log-frequencies (multinomial).
+    """
+    prior = datafit.sw @ datafit.Y
+    if datafit.code == SQUARED:
+        return prior
+    if not np.all(prior > 0.0):
+        return None
+    if datafit.code == LOGISTIC:
+        if prior[0] >= 1.0:
+            return None
+        return np.array([np.log(prior[0]) - np.log1p(-prior[0])])
+    return np.log(prior) - np.log(prior).mean()
+
+
+def mean_at_zero(datafit, fit_intercept):
+    """The mean response of the model ``W = 0`` with the intercepts at their optimum (n-free, (K,))."""
+    K = datafit.Y.shape[1]
+    if fit_intercept:
+        return datafit.sw @ datafit.Y  # also the class frequencies for the logistic losses
+    if datafit.code == SQUARED:
+        return np.zeros(K)
+    return np.full(K, 0.5 if datafit.code == LOGISTIC else 1.0 / K)
+
+
+def has_no_minimiser(datafit, Z):
+    """Whether the unpenalized datafit has no finite minimiser because ``Z`` separates the classes."""
+    if datafit.code == SQUARED:
+        return False
+    return separates(Z, datafit.Y, datafit.sw, datafit.code == MULTINOMIAL)
