@@ -12,6 +12,8 @@ RegularizedLogisticRegressionCV
 RegularizedLinearRegression
     L1 / L2 / elastic-net / L0 penalized least squares (scikit-learn's
     ElasticNet scaling), single and multi-target, dense and sparse input.
+RegularizedLinearRegressionCV
+    The same with alpha (and l1_ratio) chosen by cross-validated paths.
 ElasticNetMLPClassifier
     Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
@@ -44,6 +46,7 @@ onnx
 from . import _cache  # noqa: F401  (numba cache locations: before any kernel module)
 from .linear_model import (
     RegularizedLinearRegression,
+    RegularizedLinearRegressionCV,
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
     regularization_path,
@@ -53,6 +56,7 @@ from . import datasets, plotting  # light: plotting imports matplotlib lazily
 
 __all__ = [
     "RegularizedLinearRegression",
+    "RegularizedLinearRegressionCV",
     "RegularizedLogisticRegression",
     "RegularizedLogisticRegressionCV",
     "ElasticNetMLPClassifier",

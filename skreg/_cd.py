@@ -437,16 +437,16 @@ def armijo_step(change, predicted, scale, constant=_ARMIJO):
     objective gets 0.
     """
     roundoff = 1e-10 * max(1.0, abs(scale))
-    if predicted > roundoff:
+    if predicted < -roundoff:
+        t = 1.0
+        for _ in range(_MAX_BACKTRACK):
+            if change(t) <= constant * t * predicted:
+                return t
+            t *= 0.5
         return 0.0
-    if predicted >= -roundoff:
-        return 1.0
-    t = 1.0
-    for _ in range(_MAX_BACKTRACK):
-        if change(t) <= constant * t * predicted:
-            return t
-        t *= 0.5
-    return 0.0
+    # A NaN prediction (overflowing data) takes the step: the caller then
+    # reports non-finite coefficients instead of stalling silently.
+    return 0.0 if predicted > roundoff else 1.0
 
 
 def newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws, nws, cd_tol,

@@ -1,17 +1,21 @@
-"""Penalized least squares: :class:`RegularizedLinearRegression`."""
+"""Penalized least squares: :class:`RegularizedLinearRegression` and its cross-validated version."""
 
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._cd import x_dot
+from ._cv import PathCVMixin
 from ._path import fit_point
 from ._validation import (
     FLOAT_DTYPES,
+    as_csc,
     check_numeric_input,
     keep_fitted_state_on_error,
     normalized_sample_weight,
@@ -253,4 +257,213 @@ class RegularizedLinearRegression(_PenalizedLeastSquares):
         self._set_coefficients(W, b, one_d)
         self.n_iter_ = int(n_iter)
         self.kkt_violation_ = float(kkt)
+        return self
+
+
+class RegularizedLinearRegressionCV(PathCVMixin, _PenalizedLeastSquares):
+    r"""Penalized least squares with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
+
+    The objective is :class:`RegularizedLinearRegression`'s,
+
+    .. math::
+
+        F(W, b) = \frac{1}{2 \sum_i s_i} \sum_i s_i \|y_i - W x_i - b\|_2^2
+                  + \alpha\, R(W).
+
+    For each ``l1_ratio`` and each cross-validation fold, a
+    :func:`regularization_path` (warm starts and working sets, every point
+    certified) is solved on the training part over one grid of ``alpha``
+    shared by all folds, and each point is scored on the held-out part. The
+    ``alpha`` (and ``l1_ratio``) with the best mean score is chosen, or, with
+    ``one_standard_error=True``, the largest ``alpha`` whose mean score is
+    within one standard error of the best; the model is then refitted on all
+    the data at the chosen ``alpha``. The same driver serves
+    :class:`RegularizedLogisticRegressionCV`.
+
+    Parameters
+    ----------
+    penalty : {"l1", "elasticnet", "l2", "l0"}, default="l1"
+        The penalty (see :class:`RegularizedLinearRegression`).
+    alphas : array-like of shape (n_alphas,), default=None
+        The grid of ``alpha`` for every ``l1_ratio``, in any order. Default:
+        ``n_alphas`` values from ``alpha_max`` (the smallest ``alpha`` with an
+        all-zero solution on the whole training data,
+        ``||X^T (s * (y - ybar_s))||_inf / (l1_ratio * sum_i s_i)``) down to
+        ``eps * alpha_max``. "l2" and "l0" use the L1 ``alpha_max`` as their
+        scale.
+    n_alphas : int, default=100
+        Grid size when ``alphas`` is None.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` when ``alphas`` is None.
+    l1_ratios : array-like of float in [0, 1], default=None
+        Values of ``l1_ratio`` to cross-validate for "elasticnet" (default
+        ``[0.5]``) and "l0" (its L0 share; default ``[1.0]``, pure L0).
+        Ignored by "l1" (1) and "l2" (0).
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy: None is 5-fold :class:`~sklearn.model_selection.KFold`
+        (not shuffled), an int the number of such folds, or a splitter / an
+        iterable of ``(train, test)`` index arrays.
+    scoring : str, callable or None, default=None
+        Score of each path point on a held-out fold (higher is better).
+        None is the negative weighted mean squared error (averaged over
+        targets); otherwise a scorer name or callable
+        ``scorer(estimator, X, y)``, as in
+        :class:`~sklearn.model_selection.GridSearchCV`. Held-out samples
+        count with their ``sample_weight``.
+    refit : bool, default=True
+        Refit on all the data at the chosen ``alpha``. If False, ``coef_``
+        and ``intercept_`` are the averages over the folds of the fold
+        solutions at the chosen ``alpha``.
+    one_standard_error : bool, default=False
+        Choose the largest ``alpha`` (for the best ``l1_ratio``) whose mean
+        score is at least the best mean score minus its standard error (the
+        standard deviation over folds divided by ``sqrt(n_folds)``).
+    n_jobs : int, default=None
+        Number of (l1_ratio, fold) paths solved in parallel by joblib
+        (threads by default: the kernels release the GIL).
+    fit_intercept : bool, default=True
+        Whether to fit unpenalized intercepts.
+    tol : float, default=1e-4
+        Relative KKT certificate of every path point (see
+        :class:`RegularizedLinearRegression`).
+    max_iter : int, default=1000
+        Coordinate-descent epochs (L0: epochs) allowed per path point.
+    verbose : int, default=0
+        Print one line per finished (l1_ratio, fold) path.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen ``alpha``.
+    l1_ratio_ : float
+        The chosen ``l1_ratio`` (1 for "l1", 0 for "l2").
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The ``l1_ratio`` values tried.
+    alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
+        The grid for each ``l1_ratio``, decreasing.
+    scores_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Held-out score of every path point on every fold.
+    cv_results_ : dict of ndarray
+        GridSearchCV-style results flattened over (l1_ratio, alpha):
+        ``param_l1_ratio``, ``param_alpha``, ``split{k}_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``.
+    best_index_ : int
+        Index of the chosen point in ``cv_results_``.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients at the chosen point.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercepts at the chosen point.
+    n_iter_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+        Full passes over the fold's data (each computes the certificate) at
+        every path point of every fold; epochs for "l0".
+    kkt_violation_ : float
+        Certificate of the refitted model (NaN for "l0" or ``refit=False``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    RegularizedLinearRegression : The estimator at one ``alpha``.
+    regularization_path : The path on one data set (``loss="squared_error"``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skreg import RegularizedLinearRegressionCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = RegularizedLinearRegressionCV(n_alphas=30).fit(X, y)
+    >>> reg.alphas_.shape, reg.scores_.shape
+    ((1, 30), (1, 30, 5))
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "l0"})],
+        "alphas": ["array-like", None],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "eps": [Interval(Real, 0, 1, closed="right")],
+        "l1_ratios": ["array-like", None],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "refit": ["boolean"],
+        "one_standard_error": ["boolean"],
+        "n_jobs": [Integral, None],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, penalty="l1", *, alphas=None, n_alphas=100, eps=1e-3, l1_ratios=None,
+                 cv=None, scoring=None, refit=True, one_standard_error=False, n_jobs=None,
+                 fit_intercept=True, tol=1e-4, max_iter=1000, verbose=0):
+        self.penalty = penalty
+        self.alphas = alphas
+        self.n_alphas = n_alphas
+        self.eps = eps
+        self.l1_ratios = l1_ratios
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.one_standard_error = one_standard_error
+        self.n_jobs = n_jobs
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    def _point_scorer(self, y, Y, sw, one_d, n_features):
+        """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
+        if self.scoring is None:
+            def neg_mean_squared_error(W, b, X_test, test):
+                residual = np.asarray(x_dot(X_test, W.T)) + b - Y[test]
+                return -np.average(np.mean(residual ** 2, axis=1), weights=sw[test])
+            return neg_mean_squared_error
+
+        scorer = check_scoring(self, scoring=self.scoring)
+        uniform = np.all(sw == sw[0])
+
+        def score(W, b, X_test, test):
+            model = RegularizedLinearRegression()
+            model._set_coefficients(W, b, one_d)
+            model.n_features_in_ = n_features
+            if uniform:
+                return scorer(model, X_test, y[test])
+            return scorer(model, X_test, y[test], sample_weight=sw[test])
+        return score
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @keep_fitted_state_on_error
+    def fit(self, X, y, sample_weight=None, *, groups=None):
+        """Choose ``alpha`` (and ``l1_ratio``) by cross-validated paths, then refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, used in training and in held-out scores.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter given as ``cv``.
+
+        Returns
+        -------
+        self : RegularizedLinearRegressionCV
+            The fitted estimator.
+        """
+        X, Y, one_d, sw = self._validated_problem(X, y, sample_weight)
+        if sp.issparse(X):
+            X = as_csc(X)
+        y = Y[:, 0] if one_d else Y
+        splits = list(check_cv(self.cv, y, classifier=False).split(X, y, groups))
+        for train, _ in splits:
+            if not np.any(sw[train] > 0.0):
+                raise ValueError("A cross-validation training fold has no sample of positive "
+                                 "weight; use fewer folds or fewer zero weights.")
+        score_point = self._point_scorer(y, Y, sw, one_d, X.shape[1])
+        W, b = self._fit_paths(X, make_datafit("squared_error", Y, sw), splits, score_point)
+        self._set_coefficients(W, b, one_d)
         return self

@@ -1,15 +1,17 @@
-"""Penalized logistic regression solved by certified coordinate descent."""
+"""Penalized linear models: logistic regression (+CV), least squares (+CV) and their paths.
 
-import warnings
+The least-squares estimators live in :mod:`skreg._regression` and are
+re-exported here; both kinds solve through the same core
+(:mod:`skreg.datafits`, :mod:`skreg.penalties`, :mod:`skreg._path`,
+:mod:`skreg._cv`).
+"""
+
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from scipy.special import expit, log_expit, log_softmax, softmax
-from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
@@ -23,8 +25,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._regression import RegularizedLinearRegression, regression_targets
+from ._cv import PathCVMixin
 from ._path import alpha_max_scale, checked_alphas, default_alphas, fit_point, path_points
+from ._regression import (  # noqa: F401  (public here)
+    RegularizedLinearRegression,
+    RegularizedLinearRegressionCV,
+    regression_targets,
+)
 from ._validation import (
     FLOAT_DTYPES,
     as_csc,
@@ -36,11 +43,6 @@ from ._validation import (
 )
 from .datafits import make_datafit, sample_losses
 from .penalties import make_penalty
-#: The CV estimator refits along its grid when the chosen alpha is one of the
-#: grid's first points, else from zero (a scratch fit costs about as much as
-#: ten warm-started path points on w8a).
-_REFIT_PATH_POINTS = 10
-
 
 def _encode_targets(y):
     """Classes, their indices and the target matrix: the 0/1 column (two classes) or one-hot."""
@@ -442,44 +444,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         return log_softmax(scores, axis=1)
 
 
-def _rows(X, index):
-    """Rows ``index`` of validated X, in the layout :func:`to_design` reads without a copy."""
-    if sp.issparse(X):
-        return X.tocsr()[index].tocsc()
-    return np.asfortranarray(X[index])
-
-
-def _fold_path(X, Y, y_index, sw, train, test, penalty, alphas, fit_intercept, tol, max_iter,
-               score_point, keep_coefs):
-    """One (l1_ratio, fold) job of the CV estimator: a path on ``train``, scored on ``test``.
-
-    Returns the test scores and certificate passes at every alpha, and the
-    coefficients at every alpha when ``keep_coefs`` (for ``refit=False``).
-    """
-    sw_train = sw[train]
-    class_weight = np.bincount(y_index[train], weights=sw_train, minlength=max(2, Y.shape[1]))
-    if np.any(class_weight <= 0.0):
-        raise ValueError(
-            "A cross-validation training fold has no sample (of positive weight) of some "
-            "class; use fewer folds or a stratified splitter."
-        )
-    design = to_design(_rows(X, train))
-    X_test = X[test] if not sp.issparse(X) else X.tocsr()[test]
-    scores = np.empty(alphas.shape[0])
-    n_iter = np.empty(alphas.shape[0], dtype=np.int64)
-    coefs = np.zeros((alphas.shape[0], Y.shape[1], X.shape[1])) if keep_coefs else None
-    intercepts = np.zeros((alphas.shape[0], Y.shape[1])) if keep_coefs else None
-    datafit = make_datafit("log_loss", Y[train], np.ascontiguousarray(sw_train / sw_train.sum()))
-    points = path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter)
-    for i, (W, b, _, passes, _) in enumerate(points):
-        scores[i] = score_point(W, b, X_test, test)
-        n_iter[i] = passes
-        if keep_coefs:
-            coefs[i], intercepts[i] = W, b
-    return scores, n_iter, coefs, intercepts
-
-
-class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
+class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression):
     r"""Regularized logistic regression with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 
     The objective is :class:`RegularizedLogisticRegression`'s. For each
@@ -659,20 +624,6 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
         self.class_weight = class_weight
         self.verbose = verbose
 
-    def _l1_ratio_grid(self):
-        if self.penalty == "l1":
-            return np.array([1.0])
-        if self.penalty == "l2":
-            return np.array([0.0])
-        if self.l1_ratios is None:
-            return np.array([0.5 if self.penalty == "elasticnet" else 1.0])
-        ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
-        if ratios.size == 0 or np.any(~np.isfinite(ratios)) or np.any(ratios < 0) or np.any(
-            ratios > 1
-        ):
-            raise ValueError(f"l1_ratios must be non-empty values in [0, 1], got {self.l1_ratios!r}.")
-        return ratios
-
     def _point_scorer(self, classes, y, Y, sw, n_features):
         """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
         if self.scoring is None:
@@ -719,97 +670,17 @@ class RegularizedLogisticRegressionCV(RegularizedLogisticRegression):
         X, y, classes, y_index, Y, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
-        ratios = self._l1_ratio_grid()
-        fit_intercept, tol, max_iter = bool(self.fit_intercept), float(self.tol), int(self.max_iter)
-
-        penalties = [make_penalty(self.penalty, 1.0, rho) for rho in ratios]
-        if self.alphas is None:
-            scale = alpha_max_scale(to_design(X), make_datafit("log_loss", Y, sw), fit_intercept)
-            grids = np.array([default_alphas(scale, pen, self.n_alphas, self.eps)
-                              for pen in penalties])
-        else:
-            grids = np.tile(checked_alphas(self.alphas), (ratios.shape[0], 1))
-
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
+        for train, _ in splits:
+            class_weight = np.bincount(y_index[train], weights=sw[train],
+                                       minlength=classes.shape[0])
+            if np.any(class_weight <= 0.0):
+                raise ValueError(
+                    "A cross-validation training fold has no sample (of positive weight) of "
+                    "some class; use fewer folds or a stratified splitter."
+                )
         score_point = self._point_scorer(classes, y, Y, sw, X.shape[1])
-        keep_coefs = not self.refit
-        jobs = [(r, k) for r in range(ratios.shape[0]) for k in range(len(splits))]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fold_path)(
-                X, Y, y_index, sw, splits[k][0], splits[k][1], penalties[r], grids[r],
-                fit_intercept, tol, max_iter, score_point, keep_coefs,
-            )
-            for r, k in jobs
-        )
-        n_folds = len(splits)
-        scores = np.empty((ratios.shape[0], grids.shape[1], n_folds))
-        n_iter = np.empty((ratios.shape[0], n_folds, grids.shape[1]), dtype=np.int64)
-        for (r, k), (fold_scores, fold_iter, _, _) in zip(jobs, results):
-            scores[r, :, k] = fold_scores
-            n_iter[r, k] = fold_iter
-            if self.verbose:
-                print(f"l1_ratio={ratios[r]:.3g} fold {k}: best held-out score "
-                      f"{fold_scores.max():.4g}")
-
-        r, i = self._select(scores)
+        W, b = self._fit_paths(X, make_datafit("log_loss", Y, sw), splits, score_point)
         self.classes_ = classes
-        self.l1_ratios_ = ratios
-        self.alphas_ = grids
-        self.scores_ = scores
-        self.n_iter_ = n_iter
-        self.l1_ratio_ = float(ratios[r])
-        self.alpha_ = float(grids[r, i])
-        self.best_index_ = int(r * grids.shape[1] + i)
-        self.cv_results_ = self._cv_results(ratios, grids, scores)
-
-        if self.refit:
-            # Down the grid when the chosen alpha is near its top (a few cheap
-            # warm-started points), else one fit from zero at alpha_ (cheaper
-            # than a long path); both are deterministic and certified.
-            grid = grids[r, : i + 1] if i < _REFIT_PATH_POINTS else grids[r, i:i + 1]
-            points = path_points(to_design(X), make_datafit("log_loss", Y, sw), penalties[r],
-                                 grid, fit_intercept, tol, max_iter)
-            for W, b, _, _, kkt in points:
-                pass
-            self.coef_, self.intercept_ = W.copy(), b.copy()
-            self.kkt_violation_ = float(kkt)
-        else:
-            fold_results = [res for (rr, _), res in zip(jobs, results) if rr == r]
-            self.coef_ = np.mean([res[2][i] for res in fold_results], axis=0)
-            self.intercept_ = np.mean([res[3][i] for res in fold_results], axis=0)
-            self.kkt_violation_ = np.nan
+        self.coef_, self.intercept_ = W, b
         return self
-
-    def _select(self, scores):
-        """Indices (l1_ratio, alpha) of the chosen point; see ``one_standard_error``."""
-        mean = scores.mean(axis=2)
-        # Scores equal up to round-off count as ties, broken towards the larger alpha
-        # (and the first l1_ratio), so weighted and repeated rows choose alike.
-        best = mean.max()
-        slack = 1e-10 * max(1.0, abs(best))
-        r = int(np.argmax((mean >= best - slack).any(axis=1)))
-        if self.one_standard_error:
-            i_best = int(np.argmax(mean[r]))
-            n_folds = scores.shape[2]
-            se = scores[r, i_best].std() / np.sqrt(n_folds)
-            threshold = mean[r, i_best] - se - slack
-        else:
-            threshold = best - slack
-        return r, int(np.argmax(mean[r] >= threshold))
-
-    @staticmethod
-    def _cv_results(ratios, grids, scores):
-        n_ratios, n_alphas, n_folds = scores.shape
-        flat = scores.reshape(n_ratios * n_alphas, n_folds)
-        mean = flat.mean(axis=1)
-        results = {
-            "param_l1_ratio": np.repeat(ratios, n_alphas),
-            "param_alpha": grids.ravel().copy(),
-        }
-        for k in range(n_folds):
-            results[f"split{k}_test_score"] = flat[:, k].copy()
-        results["mean_test_score"] = mean
-        results["std_test_score"] = flat.std(axis=1)
-        # rank 1 is best; equal means share the lowest rank, as in GridSearchCV.
-        results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
-        return results

@@ -38,7 +38,9 @@ L0L2 = 4
 #: ``l1_ratio`` in [0, 1] (the L1 share of an elastic net, the L0 share of L0L2).
 Penalty = namedtuple("Penalty", ["code", "alpha", "l1_ratio"])
 
-_CODES = {None: NONE, "l1": L1, "l2": L2, "elasticnet": ELASTIC_NET, "l0": L0L2}
+#: Every penalty by the estimators' name for it (tests/test_core.py checks
+#: each against a numpy reference).
+CODES = {None: NONE, "l1": L1, "l2": L2, "elasticnet": ELASTIC_NET, "l0": L0L2}
 
 
 def make_penalty(penalty, alpha, l1_ratio=1.0):
@@ -46,9 +48,9 @@ def make_penalty(penalty, alpha, l1_ratio=1.0):
 
     ``alpha = 0`` (or ``penalty=None``) is no penalty at all.
     """
-    if penalty not in _CODES:
+    if penalty not in CODES:
         raise ValueError(f"Unknown penalty {penalty!r}.")
-    code = _CODES[penalty]
+    code = CODES[penalty]
     if code == NONE or alpha == 0.0:
         return Penalty(NONE, 0.0, 1.0)
     rho = {L1: 1.0, L2: 0.0}.get(code, float(l1_ratio))

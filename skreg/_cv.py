@@ -1,0 +1,179 @@
+"""Choosing ``alpha`` (and ``l1_ratio``) by cross-validated regularization paths.
+
+One driver for every cross-validated linear model
+(:class:`skreg.RegularizedLogisticRegressionCV`,
+:class:`skreg.RegularizedLinearRegressionCV`): for each ``l1_ratio`` and each
+fold, a warm-started path (:func:`skreg._path.path_points`) is solved on the
+training part over one grid of ``alpha`` shared by all folds, and every path
+point is scored on the held-out part. The estimators only supply the datafit,
+the folds and the score of a point.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.stats import rankdata
+
+from ._path import alpha_max_scale, checked_alphas, default_alphas, path_points
+from ._validation import to_design
+from .datafits import Datafit
+from .penalties import make_penalty
+
+#: The refit runs down the grid when the chosen alpha is one of the grid's
+#: first points, else from zero (a scratch fit costs about as much as ten
+#: warm-started path points on w8a).
+_REFIT_PATH_POINTS = 10
+
+
+def l1_ratio_grid(penalty, l1_ratios):
+    """The ``l1_ratio`` values to try: 1 for "l1", 0 for "l2", else ``l1_ratios``.
+
+    The default is 0.5 for "elasticnet" and 1 (pure L0) for "l0".
+    """
+    if penalty == "l1":
+        return np.array([1.0])
+    if penalty == "l2":
+        return np.array([0.0])
+    if l1_ratios is None:
+        return np.array([0.5 if penalty == "elasticnet" else 1.0])
+    ratios = np.asarray(l1_ratios, dtype=np.float64).ravel()
+    if ratios.size == 0 or np.any(~np.isfinite(ratios)) or np.any(ratios < 0) or np.any(
+        ratios > 1
+    ):
+        raise ValueError(f"l1_ratios must be non-empty values in [0, 1], got {l1_ratios!r}.")
+    return ratios
+
+
+def _rows(X, index):
+    """Rows ``index`` of validated X, in the layout :func:`to_design` reads without a copy."""
+    if sp.issparse(X):
+        return X.tocsr()[index].tocsc()
+    return np.asfortranarray(X[index])
+
+
+def fold_path(X, datafit, train, test, penalty, alphas, fit_intercept, tol, max_iter, score_point,
+              keep_coefs):
+    """One (l1_ratio, fold) job: a path on ``train``, scored on ``test``.
+
+    Returns the test scores and certificate passes at every alpha, and the
+    coefficients at every alpha when ``keep_coefs`` (for ``refit=False``).
+    """
+    sw_train = datafit.sw[train]
+    fold = Datafit(datafit.code, datafit.Y[train], np.ascontiguousarray(sw_train / sw_train.sum()))
+    design = to_design(_rows(X, train))
+    X_test = X[test] if not sp.issparse(X) else X.tocsr()[test]
+    n_rows = datafit.Y.shape[1]
+    scores = np.empty(alphas.shape[0])
+    n_iter = np.empty(alphas.shape[0], dtype=np.int64)
+    coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1])) if keep_coefs else None
+    intercepts = np.zeros((alphas.shape[0], n_rows)) if keep_coefs else None
+    points = path_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter)
+    for i, (W, b, _, passes, _) in enumerate(points):
+        scores[i] = score_point(W, b, X_test, test)
+        n_iter[i] = passes
+        if keep_coefs:
+            coefs[i], intercepts[i] = W, b
+    return scores, n_iter, coefs, intercepts
+
+
+class PathCVMixin:
+    """Cross-validated paths for an estimator with the CV estimators' parameters.
+
+    The estimator calls :meth:`_fit_paths` from its ``fit`` with validated
+    data and gets the chosen coefficients; the CV attributes (``alpha_``,
+    ``l1_ratio_``, ``l1_ratios_``, ``alphas_``, ``scores_``, ``n_iter_``,
+    ``best_index_``, ``cv_results_``, ``kkt_violation_``) are set here.
+    """
+
+    def _fit_paths(self, X, datafit, splits, score_point):
+        """Solve, score and select; return the chosen ``(W, b)`` (refitted or fold-averaged).
+
+        ``splits`` is the list of ``(train, test)`` index arrays and
+        ``score_point(W, b, X_test, test)`` the held-out score of a point.
+        """
+        ratios = l1_ratio_grid(self.penalty, self.l1_ratios)
+        fit_intercept, tol, max_iter = bool(self.fit_intercept), float(self.tol), int(self.max_iter)
+        penalties = [make_penalty(self.penalty, 1.0, rho) for rho in ratios]
+        if self.alphas is None:
+            scale = alpha_max_scale(to_design(X), datafit, fit_intercept)
+            grids = np.array([default_alphas(scale, pen, self.n_alphas, self.eps)
+                              for pen in penalties])
+        else:
+            grids = np.tile(checked_alphas(self.alphas), (ratios.shape[0], 1))
+
+        keep_coefs = not self.refit
+        jobs = [(r, k) for r in range(ratios.shape[0]) for k in range(len(splits))]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(fold_path)(X, datafit, splits[k][0], splits[k][1], penalties[r], grids[r],
+                               fit_intercept, tol, max_iter, score_point, keep_coefs)
+            for r, k in jobs
+        )
+        n_folds = len(splits)
+        scores = np.empty((ratios.shape[0], grids.shape[1], n_folds))
+        n_iter = np.empty((ratios.shape[0], n_folds, grids.shape[1]), dtype=np.int64)
+        for (r, k), (fold_scores, fold_iter, _, _) in zip(jobs, results):
+            scores[r, :, k] = fold_scores
+            n_iter[r, k] = fold_iter
+            if self.verbose:
+                print(f"l1_ratio={ratios[r]:.3g} fold {k}: best held-out score "
+                      f"{fold_scores.max():.4g}")
+
+        r, i = self._select(scores)
+        self.l1_ratios_ = ratios
+        self.alphas_ = grids
+        self.scores_ = scores
+        self.n_iter_ = n_iter
+        self.l1_ratio_ = float(ratios[r])
+        self.alpha_ = float(grids[r, i])
+        self.best_index_ = int(r * grids.shape[1] + i)
+        self.cv_results_ = self._cv_results(ratios, grids, scores)
+
+        if self.refit:
+            # Down the grid when the chosen alpha is near its top (a few cheap
+            # warm-started points), else one fit from zero at alpha_ (cheaper
+            # than a long path); both are deterministic and certified.
+            grid = grids[r, : i + 1] if i < _REFIT_PATH_POINTS else grids[r, i:i + 1]
+            points = path_points(to_design(X), datafit, penalties[r], grid, fit_intercept, tol,
+                                 max_iter)
+            for W, b, _, _, kkt in points:
+                pass
+            self.kkt_violation_ = float(kkt)
+            return W.copy(), b.copy()
+        fold_results = [res for (rr, _), res in zip(jobs, results) if rr == r]
+        self.kkt_violation_ = np.nan
+        return (np.mean([res[2][i] for res in fold_results], axis=0),
+                np.mean([res[3][i] for res in fold_results], axis=0))
+
+    def _select(self, scores):
+        """Indices (l1_ratio, alpha) of the chosen point; see ``one_standard_error``."""
+        mean = scores.mean(axis=2)
+        # Scores equal up to round-off count as ties, broken towards the larger alpha
+        # (and the first l1_ratio), so weighted and repeated rows choose alike.
+        best = mean.max()
+        slack = 1e-10 * max(1.0, abs(best))
+        r = int(np.argmax((mean >= best - slack).any(axis=1)))
+        if self.one_standard_error:
+            i_best = int(np.argmax(mean[r]))
+            n_folds = scores.shape[2]
+            se = scores[r, i_best].std() / np.sqrt(n_folds)
+            threshold = mean[r, i_best] - se - slack
+        else:
+            threshold = best - slack
+        return r, int(np.argmax(mean[r] >= threshold))
+
+    @staticmethod
+    def _cv_results(ratios, grids, scores):
+        n_ratios, n_alphas, n_folds = scores.shape
+        flat = scores.reshape(n_ratios * n_alphas, n_folds)
+        mean = flat.mean(axis=1)
+        results = {
+            "param_l1_ratio": np.repeat(ratios, n_alphas),
+            "param_alpha": grids.ravel().copy(),
+        }
+        for k in range(n_folds):
+            results[f"split{k}_test_score"] = flat[:, k].copy()
+        results["mean_test_score"] = mean
+        results["std_test_score"] = flat.std(axis=1)
+        # rank 1 is best; equal means share the lowest rank, as in GridSearchCV.
+        results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
+        return results

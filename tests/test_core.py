@@ -1,0 +1,233 @@
+"""The linear core: every registered (datafit, penalty) pair is solved to optimality.
+
+The datafits (``skreg.datafits.CODES``) and penalties (``skreg.penalties.CODES``)
+are solved by the same solvers. Each pair is checked here against a
+reference written in numpy from the objective alone,
+
+    F(W, b) = sum_i s_i loss(y_i, W x_i + b) + alpha * R(W),   sum_i s_i = 1,
+
+so a datafit or a penalty is tested by being registered (and given its
+reference below): the convex penalties by their KKT conditions, L0L2 by
+coordinate-wise optimality.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import logsumexp, softmax
+
+from skreg import _cd, _l0, datafits, penalties
+from skreg._path import fit_point
+from skreg._validation import to_design
+
+# ---------------------------------------------------------------------------
+# References (numpy): per-sample loss and its gradient in Z; penalty value.
+# ---------------------------------------------------------------------------
+
+
+def _logistic(Z, Y):
+    z = Z[:, :1]
+    return (np.logaddexp(0.0, z) - Y * z)[:, 0], 1.0 / (1.0 + np.exp(-z)) - Y
+
+
+def _multinomial(Z, Y):
+    return logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1), softmax(Z, axis=1) - Y
+
+
+def _squared(Z, Y):
+    return 0.5 * np.sum((Z - Y) ** 2, axis=1), Z - Y
+
+
+REFERENCE_LOSSES = {"logistic": _logistic, "multinomial": _multinomial, "squared": _squared}
+
+
+def _elastic_net(W, alpha, rho):
+    return alpha * (rho * np.abs(W).sum() + 0.5 * (1.0 - rho) * np.sum(W * W))
+
+
+REFERENCE_PENALTIES = {
+    None: lambda W, alpha, rho: 0.0,
+    "l1": lambda W, alpha, rho: alpha * np.abs(W).sum(),
+    "l2": lambda W, alpha, rho: 0.5 * alpha * np.sum(W * W),
+    "elasticnet": _elastic_net,
+    "l0": lambda W, alpha, rho: alpha * (rho * np.count_nonzero(W)
+                                         + 0.5 * (1.0 - rho) * np.sum(W * W)),
+}
+#: Subgradient of R at w = 0 is [-l1, l1] times alpha, plus ``smooth * w`` (convex penalties).
+REFERENCE_KKT = {None: (0.0, 0.0), "l1": (1.0, 0.0), "l2": (0.0, 1.0), "elasticnet": (0.5, 0.5)}
+
+ALPHA, RHO = 0.02, 0.5
+
+
+def test_every_registered_datafit_and_penalty_has_a_reference():
+    assert set(datafits.CODES) == set(REFERENCE_LOSSES)
+    assert set(penalties.CODES) == set(REFERENCE_PENALTIES)
+    assert set(penalties.CODES) - {"l0"} == set(REFERENCE_KKT)
+
+
+def _problem(name, sparse, seed=0, n=80, p=8):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, p)
+    X[:, 3] = X[:, 2] + 0.1 * rng.randn(n)  # correlated columns
+    w = np.zeros((3, p))
+    w[:, :3] = rng.randn(3, 3)
+    Z = X @ w.T + 0.3 * rng.randn(n, 3)
+    if name == "logistic":
+        Y = (Z[:, :1] > 0).astype(float)
+        flip = rng.rand(n) < 0.15
+        Y[flip] = 1.0 - Y[flip]
+    elif name == "multinomial":
+        Y = np.eye(3)[np.argmax(Z + rng.gumbel(size=Z.shape), axis=1)]
+    else:
+        Y = Z[:, :2] + 1.5  # two targets, non-zero means
+    if sparse:
+        X = sp.csc_matrix(X * (rng.rand(n, p) < 0.6))
+    sw = rng.uniform(0.2, 2.0, n)
+    return X, Y, sw / sw.sum()
+
+
+def _objective_parts(name, X, Y, sw, W, b):
+    Xd = X.toarray() if sp.issparse(X) else X
+    Z = Xd @ W.T + b
+    losses, dZ = REFERENCE_LOSSES[name](Z, Y)
+    G = sw[:, None] * dZ
+    return float(sw @ losses), G.T @ Xd, G.sum(axis=0)
+
+
+def _alpha(name, X, Y, sw, fit_intercept, fraction=0.2):
+    """``fraction`` of the L1 alpha_max: ``||X^T G||_inf`` at W = 0 (intercepts at their optimum)."""
+    Xd = X.toarray() if sp.issparse(X) else X
+    if fit_intercept:
+        mean = sw @ Y
+    else:
+        mean = {"logistic": 0.5, "multinomial": 1.0 / Y.shape[1], "squared": 0.0}[name]
+    return fraction * np.abs(Xd.T @ (sw[:, None] * (mean - Y))).max()
+
+
+def _fit(name, penalty, X, Y, sw, fit_intercept, tol=1e-10, max_iter=2000, rho=RHO, alpha=ALPHA):
+    datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
+    pen = penalties.make_penalty(penalty, alpha, rho)
+    W, b = np.zeros((Y.shape[1], X.shape[1])), np.zeros(Y.shape[1])
+    W, b, _, _, kkt = fit_point(to_design(X), datafit, pen, fit_intercept, W, b, tol, max_iter)
+    return W, b, kkt
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", sorted(REFERENCE_KKT, key=str))
+@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
+def test_convex_pairs_meet_the_kkt_conditions(name, penalty, sparse, fit_intercept):
+    X, Y, sw = _problem(name, sparse)
+    alpha = _alpha(name, X, Y, sw, fit_intercept)
+    W, b, kkt = _fit(name, penalty, X, Y, sw, fit_intercept, alpha=alpha)
+    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
+    alpha = 0.0 if penalty is None else alpha
+    l1, l2 = REFERENCE_KKT[penalty]
+    if penalty == "elasticnet":
+        l1, l2 = RHO, 1.0 - RHO
+    smooth = grad + alpha * l2 * W
+    viol = np.where(W != 0.0, np.abs(smooth + alpha * l1 * np.sign(W)),
+                    np.maximum(np.abs(smooth) - alpha * l1, 0.0))
+    assert viol.max() <= 1e-8
+    assert kkt <= 1e-8
+    if fit_intercept:
+        assert np.abs(grad_b).max() <= 1e-8
+    else:
+        assert np.all(b == 0.0)
+    if penalty in ("l1", "elasticnet"):
+        assert np.any(W == 0.0) and np.any(W != 0.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
+def test_l0_pairs_are_coordinatewise_optimal(name, sparse, l1_ratio):
+    X, Y, sw = _problem(name, sparse, seed=1)
+    alpha = _alpha(name, X, Y, sw, True, fraction=0.05)
+    W, b, kkt = _fit(name, "l0", X, Y, sw, True, tol=1e-9, max_iter=500, rho=l1_ratio,
+                     alpha=alpha)
+    assert np.isnan(kkt)
+
+    def F(W_):
+        loss, _, _ = _objective_parts(name, X, Y, sw, W_, b)
+        return loss + REFERENCE_PENALTIES["l0"](W_, alpha, l1_ratio)
+
+    f = F(W)
+    slack = 1e-9 * max(1.0, abs(f))
+    for k in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            def along(s):
+                W_ = W.copy()
+                W_[k, j] = s
+                return F(W_)
+
+            best = minimize_scalar(along, bracket=(W[k, j] - 1.0, W[k, j] + 1.0), tol=1e-12)
+            assert f <= min(along(0.0), best.fun) + slack, (k, j)
+    assert np.any(W == 0.0) and np.any(W != 0.0)
+    # The smooth part is stationary on the support, and in the intercepts.
+    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
+    on = W != 0.0
+    assert np.abs((grad + alpha * (1.0 - l1_ratio) * W)[on]).max() <= 1e-7
+    assert np.abs(grad_b).max() <= 1e-7
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
+@pytest.mark.parametrize("penalty", sorted(REFERENCE_PENALTIES, key=str))
+def test_penalty_value_matches_reference(name, penalty):
+    W = np.random.RandomState(3).randn(2, 5) * (np.arange(5) % 2)
+    pen = penalties.make_penalty(penalty, ALPHA, RHO)
+    rho = {"l1": 1.0, "l2": 0.0}.get(penalty, RHO)
+    alpha = 0.0 if penalty is None else ALPHA
+    assert penalties.value(pen, W) == pytest.approx(REFERENCE_PENALTIES[penalty](W, alpha, rho))
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l0"])
+def test_prox_minimises_its_objective(penalty):
+    pen = penalties.make_penalty(penalty, 0.3, RHO)
+    rho = 1.0 if penalty == "l1" else RHO
+    for x in np.linspace(-2.0, 2.0, 41):
+        for step in (0.5, 2.0):
+            w = penalties.prox(pen.code, x, step, pen.alpha, pen.l1_ratio)
+
+            def objective(v):
+                return (v - x) ** 2 / (2 * step) + REFERENCE_PENALTIES[penalty](
+                    np.array([v]), pen.alpha, rho)
+
+            grid = np.concatenate([np.linspace(-3, 3, 6001), [0.0]])
+            assert objective(w) <= min(objective(v) for v in grid) + 1e-9
+
+
+def test_kernel_calls_read_a_bounded_number_of_entries(monkeypatch):
+    """No kernel call does unbounded work (a KeyboardInterrupt is seen between calls).
+
+    With the per-call budget set small, every coordinate-descent and L0 call
+    stays within it (one epoch / one column at least) and the fit is the one
+    computed with the default budget.
+    """
+    X, Y, sw = _problem("squared", sparse=False, n=400, p=8)
+    reference = [_fit("squared", pen, X, Y, sw, True)[0] for pen in ("l1", "l0")]
+    budget = 2000
+    calls = {"cd": [], "l0": []}
+    epochs, sweep = _cd.cd_model_epochs, _l0.l0_sweep
+
+    def counted_epochs(X_, ws, nws, *args):
+        out = epochs(X_, ws, nws, *args)
+        calls["cd"].append((out[1], X_.n_samples * nws))  # (epochs run, entries per epoch)
+        return out
+
+    def counted_sweep(X_, datafit, Z, W, k, j_start, j_stop, *args):
+        calls["l0"].append((j_stop - j_start, X_.n_samples))  # (columns, entries per column)
+        return sweep(X_, datafit, Z, W, k, j_start, j_stop, *args)
+
+    monkeypatch.setattr(_cd, "ENTRIES_PER_CALL", budget)
+    monkeypatch.setattr(_l0, "ENTRIES_PER_CALL", budget)
+    monkeypatch.setattr(_cd, "cd_model_epochs", counted_epochs)
+    monkeypatch.setattr(_l0, "l0_sweep", counted_sweep)
+    bounded = [_fit("squared", pen, X, Y, sw, True)[0] for pen in ("l1", "l0")]
+    assert len(calls["cd"]) > 10 and len(calls["l0"]) > 10
+    # Within the budget, or the smallest unit of work: one epoch, one column.
+    assert all(ran * entries <= budget or ran == 1 for ran, entries in calls["cd"])
+    assert all(4 * cols * entries <= budget or cols == 1 for cols, entries in calls["l0"])
+    for a, b in zip(reference, bounded):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
