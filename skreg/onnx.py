@@ -25,6 +25,10 @@ Classifiers have two outputs, as scikit-learn's classifiers do in skl2onnx:
 - ``probabilities``: shape ``(n_samples, n_classes)``, columns ordered as
   ``classes_``, the values of ``predict_proba``.
 
+A multilabel MLP gives ``label`` as the int64 0/1 indicator matrix of
+``predict`` and ``probabilities`` as each label's probability, both
+``(n_samples, n_labels)``, and needs ``zipmap=False``.
+
 With skl2onnx's default option ``zipmap=True`` the probabilities become a
 list of ``{class: probability}`` dictionaries (output names ``output_label``
 and ``output_probability``); :func:`to_onnx` sets ``zipmap=False`` unless told
@@ -38,7 +42,7 @@ The graph computes what ``predict_proba`` computes: the linear score (or the
 network's forward pass, batch normalization folded into one scale and shift
 per hidden unit from the running statistics), then the logistic function of
 the single score for two classes -- ``p(classes_[1]) = 1 / (1 + exp(-z))`` --
-and the softmax for more. The label is ``classes_[z > 0]`` for two classes and
+and the softmax for more (one logistic per label for a multilabel MLP). The label is ``classes_[z > 0]`` for two classes and
 ``classes_[argmax z]`` otherwise, so it equals ``predict`` even where
 the float32 probabilities tie.
 
@@ -77,7 +81,8 @@ try:
         OnnxSoftmax,
         OnnxTanh,
     )
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+    from skl2onnx.common.utils import check_input_and_output_numbers
     from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
     from skl2onnx.common.utils_classifier import get_label_classes
     from onnx import TensorProto
@@ -191,14 +196,66 @@ def _label_constants(operator):
     raise ValueError(f"ONNX class labels must be numbers or strings; classes_ holds {classes!r}.")
 
 
+def _raw_outputs(operator, opv):
+    """The model's raw outputs, shape (n, n_outputs): the linear decision function, or the
+    network's output-layer pre-activations; with the compute dtype and n_outputs."""
+    est = operator.raw_operator
+    if hasattr(est, "coefs_"):
+        node, dtype = _mlp_outputs(operator, opv)
+        return node, est.coefs_[-1].shape[1], dtype
+    node, dtype = _linear_scores(operator, opv)
+    return node, np.atleast_2d(est.coef_).shape[0], dtype
+
+
+def _is_multilabel(est):
+    """A multilabel classifier: one independent logistic output per label."""
+    return getattr(est, "out_activation_", None) == "logistic" and len(est.classes_) > 1 and (
+        est.coefs_[-1].shape[1] == len(est.classes_))
+
+
+def _classifier_output_shapes(operator):
+    """skl2onnx's classifier shapes; a multilabel model outputs (n, n_labels) labels."""
+    calculate_linear_classifier_output_shapes(operator)
+    est = operator.raw_operator
+    if _is_multilabel(est):
+        zipmap = operator.scope_inst.get_options(est, dict(zipmap=True))["zipmap"]
+        if zipmap is not False:
+            raise ValueError(
+                "A multilabel model's outputs are (n_samples, n_labels) tensors: convert it "
+                "with the option zipmap=False (skreg.onnx.to_onnx's default).")
+        n = operator.inputs[0].get_first_dimension()
+        operator.outputs[0].type = Int64TensorType([n, len(est.classes_)])
+
+
+def _regressor_output_shapes(operator):
+    """One (n, n_targets) output, n_targets = 1 for a single target (skl2onnx's convention)."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    est = operator.raw_operator
+    n_targets = (est.coefs_[-1].shape[1] if hasattr(est, "coefs_")
+                 else np.atleast_2d(est.coef_).shape[0])
+    tensor = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
+              else FloatTensorType)
+    operator.outputs[0].type = tensor([operator.inputs[0].get_first_dimension(), n_targets])
+
+
 def _add_classifier_outputs(scores, n_scores, dtype, scope, operator, container):
     """Label and probability outputs of a classifier from its scores, shape (n, n_scores).
 
-    ``n_scores == 1``: two classes, one score per row (logistic); more: softmax.
+    ``n_scores == 1``: two classes, one score per row (logistic); more: softmax, or for
+    a multilabel model one logistic per label.
     """
     opv = container.target_opset
     est = operator.raw_operator
     raw_scores = container.get_options(est, dict(raw_scores=False))["raw_scores"]
+    if _is_multilabel(est):
+        proba = scores if raw_scores else OnnxSigmoid(scores, op_version=opv)
+        positive = OnnxGreater(scores, np.array([0], dtype=dtype), op_version=opv)
+        label = OnnxCast(positive, to=TensorProto.INT64, op_version=opv,
+                         output_names=[operator.outputs[0]])
+        label.add_to(scope, container)
+        OnnxIdentity(proba, op_version=opv,
+                     output_names=[operator.outputs[1]]).add_to(scope, container)
+        return
     classes = _label_constants(operator)
     if n_scores == 1:
         z = OnnxReshape(scores, np.array([-1, 1], dtype=np.int64), op_version=opv)
@@ -227,27 +284,29 @@ def _add_classifier_outputs(scores, n_scores, dtype, scope, operator, container)
 # ---------------------------------------------------------------------------
 
 
-def _convert_linear_classifier(scope, operator, container):
-    scores, dtype = _linear_scores(operator, container.target_opset)
-    n_scores = np.atleast_2d(operator.raw_operator.coef_).shape[0]
+def _convert_classifier(scope, operator, container):
+    scores, n_scores, dtype = _raw_outputs(operator, container.target_opset)
     _add_classifier_outputs(scores, n_scores, dtype, scope, operator, container)
 
 
-def _convert_mlp_classifier(scope, operator, container):
-    logits, dtype = _mlp_outputs(operator, container.target_opset)
-    n_outputs = operator.raw_operator.coefs_[-1].shape[1]
-    _add_classifier_outputs(logits, n_outputs, dtype, scope, operator, container)
+def _convert_regressor(scope, operator, container):
+    prediction, _, _ = _raw_outputs(operator, container.target_opset)
+    OnnxIdentity(prediction, op_version=container.target_opset,
+                 output_names=[operator.outputs[0]]).add_to(scope, container)
+
+
+_CLASSIFIERS = (RegularizedLogisticRegression, RegularizedLogisticRegressionCV,
+                ElasticNetMLPClassifier)
+_REGRESSORS = ()
 
 
 def _register():
-    for cls in (RegularizedLogisticRegression, RegularizedLogisticRegressionCV):
-        update_registered_converter(
-            cls, f"Skreg{cls.__name__}", calculate_linear_classifier_output_shapes,
-            _convert_linear_classifier, options=_CLASSIFIER_OPTIONS)
-    update_registered_converter(
-        ElasticNetMLPClassifier, "SkregElasticNetMLPClassifier",
-        calculate_linear_classifier_output_shapes, _convert_mlp_classifier,
-        options=_CLASSIFIER_OPTIONS)
+    for cls in _CLASSIFIERS:
+        update_registered_converter(cls, f"Skreg{cls.__name__}", _classifier_output_shapes,
+                                    _convert_classifier, options=_CLASSIFIER_OPTIONS)
+    for cls in _REGRESSORS:
+        update_registered_converter(cls, f"Skreg{cls.__name__}", _regressor_output_shapes,
+                                    _convert_regressor)
 
 
 _register()
