@@ -25,6 +25,10 @@ Classifiers have two outputs, as scikit-learn's classifiers do in skl2onnx:
 - ``probabilities``: shape ``(n_samples, n_classes)``, columns ordered as
   ``classes_``, the values of ``predict_proba``.
 
+Regressors have one output, ``variable``, of shape ``(n_samples, n_targets)``
+(one column for a single target, skl2onnx's convention for regressors):
+the values of ``predict``.
+
 A multilabel MLP gives ``label`` as the int64 0/1 indicator matrix of
 ``predict`` and ``probabilities`` as each label's probability, both
 ``(n_samples, n_labels)``, and needs ``zipmap=False``.
@@ -95,7 +99,12 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from .linear_model import RegularizedLogisticRegression, RegularizedLogisticRegressionCV
+from .linear_model import (
+    RegularizedLinearRegression,
+    RegularizedLinearRegressionCV,
+    RegularizedLogisticRegression,
+    RegularizedLogisticRegressionCV,
+)
 from .neural_network import _BN_EPS, ElasticNetMLPClassifier
 
 __all__ = ["to_onnx"]
@@ -297,7 +306,7 @@ def _convert_regressor(scope, operator, container):
 
 _CLASSIFIERS = (RegularizedLogisticRegression, RegularizedLogisticRegressionCV,
                 ElasticNetMLPClassifier)
-_REGRESSORS = ()
+_REGRESSORS = (RegularizedLinearRegression, RegularizedLinearRegressionCV)
 
 
 def _register():

@@ -5,13 +5,21 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer, load_wine, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_wine,
+    make_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skreg import (
     ElasticNetMLPClassifier,
+    RegularizedLinearRegression,
+    RegularizedLinearRegressionCV,
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
 )
@@ -218,3 +226,63 @@ def test_mlp_in_pipeline_with_skl2onnx(multiclass):
     label, proba = _session(onx).run(None, {"X": raw})
     np.testing.assert_allclose(proba, pipe.predict_proba(raw.astype(np.float64)), atol=ATOL32)
     np.testing.assert_array_equal(label, pipe.predict(raw.astype(np.float64)))
+
+
+# ---------------------------------------------------------------------------
+# Regressors
+# ---------------------------------------------------------------------------
+
+
+def _regression(kind):
+    """float32 X and targets: diabetes (one target), or three targets; sparse on request."""
+    if kind.endswith("multi-target"):
+        X, Y = make_regression(n_samples=200, n_features=20, n_informative=6, n_targets=3,
+                               noise=1.0, random_state=0)
+        y = Y / Y.std(axis=0)
+    else:
+        X, y = load_diabetes(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        y = (y - y.mean()) / y.std()
+    X = X.astype(np.float32)
+    if kind.startswith("sparse"):
+        X[np.random.default_rng(0).random(X.shape) < 0.6] = 0.0
+        X = sp.csr_matrix(X)
+    return X, y
+
+
+def _assert_same_regression(model, onx, X32, y):
+    X64 = X32.astype(np.float64)
+    (prediction,) = _run(onx, X32.toarray() if sp.issparse(X32) else X32)
+    expected = model.predict(X64)
+    # skl2onnx's regressor convention: (n_samples, n_targets), one column for one target.
+    assert prediction.shape == (X32.shape[0], 1 if expected.ndim == 1 else expected.shape[1])
+    assert prediction.dtype == np.float32
+    np.testing.assert_allclose(prediction.reshape(expected.shape), expected, rtol=0,
+                               atol=ATOL32 * max(1.0, np.abs(expected).max()))
+
+
+@pytest.mark.parametrize("kind", ["one-target", "multi-target", "sparse-one-target",
+                                  "sparse-multi-target"])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l0"])
+def test_linear_regression_matches_onnxruntime(kind, penalty):
+    X, y = _regression(kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = RegularizedLinearRegression(penalty=penalty, alpha=0.01).fit(X, y)
+    _assert_same_regression(reg, skreg_onnx.to_onnx(reg, X[:1]), X, y)
+
+
+@pytest.mark.parametrize("kind", ["one-target", "multi-target"])
+def test_linear_regression_cv_matches_onnxruntime(kind):
+    X, y = _regression(kind)
+    reg = RegularizedLinearRegressionCV(n_alphas=5, cv=3).fit(X, y)
+    _assert_same_regression(reg, skreg_onnx.to_onnx(reg, X[:1]), X, y)
+
+
+def test_linear_regression_float64_pipeline_with_skl2onnx():
+    X, y = _regression("one-target")
+    raw = X.astype(np.float64) * 5.0 + 2.0
+    pipe = make_pipeline(StandardScaler(), RegularizedLinearRegression(alpha=0.01)).fit(raw, y)
+    (prediction,) = _session(skl2onnx.to_onnx(pipe, raw[:1])).run(None, {"X": raw})
+    assert prediction.dtype == np.float64
+    np.testing.assert_allclose(prediction[:, 0], pipe.predict(raw), rtol=1e-12, atol=1e-12)
