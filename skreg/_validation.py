@@ -12,6 +12,7 @@ turn the validated data into the exact layout the numba kernels read:
 """
 
 import functools
+import itertools
 import threading
 from collections import namedtuple
 from contextlib import contextmanager
@@ -227,18 +228,51 @@ def keep_fitted_state_on_error(fit):
 
 
 _BLAS_LOCK = threading.Lock()
-_BLAS_STATE = {"fits": 0, "single": 0, "limiter": None, "controller": None}
+#: ``fits`` maps a token per running fit to its ``single_thread`` wish; ``saved``
+#: holds ``(library, original thread count)`` while BLAS is limited.
+_BLAS_STATE = {"fits": {}, "saved": None, "controller": None}
 
 
 def _update_blas_limit():
-    want = _BLAS_STATE["fits"] >= 2 or _BLAS_STATE["single"] > 0
-    if want and _BLAS_STATE["limiter"] is None:
+    """Limit BLAS to one thread exactly while the running fits want it.
+
+    Idempotent, and the original counts are recorded before any is changed
+    and forgotten only after all are restored, so an update cut short (by a
+    Ctrl-C) is completed by simply running it again.
+    """
+    fits = _BLAS_STATE["fits"]
+    want = len(fits) >= 2 or any(fits.values())
+    if want and _BLAS_STATE["saved"] is None:
         if _BLAS_STATE["controller"] is None:  # one scan of the loaded libraries (~4 ms)
             _BLAS_STATE["controller"] = ThreadpoolController()
-        _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
-    elif not want and _BLAS_STATE["limiter"] is not None:
-        _BLAS_STATE["limiter"].restore_original_limits()
-        _BLAS_STATE["limiter"] = None
+        libraries = _BLAS_STATE["controller"].select(user_api="blas").lib_controllers
+        _BLAS_STATE["saved"] = [(lib, lib.num_threads) for lib in libraries]
+        for lib, _ in _BLAS_STATE["saved"]:
+            lib.set_num_threads(1)
+    elif not want and _BLAS_STATE["saved"] is not None:
+        for lib, num_threads in _BLAS_STATE["saved"]:
+            lib.set_num_threads(num_threads)
+        _BLAS_STATE["saved"] = None
+
+
+def _blas_bookkeeping(change):
+    """Apply ``change`` to the running fits and update the limit, even across a Ctrl-C.
+
+    A KeyboardInterrupt can arrive in the main thread at any bytecode, also
+    while this runs (or waits for the lock): both steps are idempotent, so
+    they are redone until they complete, and the interrupt is raised after.
+    """
+    interrupt = None
+    while True:
+        try:
+            with _BLAS_LOCK:
+                change(_BLAS_STATE["fits"])
+                _update_blas_limit()
+            break
+        except KeyboardInterrupt as exc:
+            interrupt = exc
+    if interrupt is not None:
+        raise interrupt
 
 
 @contextmanager
@@ -252,18 +286,74 @@ def fit_blas_threads(single_thread=False):
     fits times the machine's BLAS threads oversubscribe the cores, and
     OpenBLAS serialises concurrent callers: measured on 2 cores, a threaded
     search ran at 0.90x the sequential one instead of 1.73x. The limit is
-    lifted as soon as a fit runs alone again. ``threadpool_limits`` sets a
+    lifted as soon as a fit runs alone again, also when fits end by an
+    exception or a KeyboardInterrupt. ``threadpool_limits`` sets a
     process-wide value and restores the one it saw on entry, so overlapping
-    uses of it would leave BLAS wrong: one counted limiter serves all fits.
+    uses of it would leave BLAS wrong: one shared record serves all fits.
     """
-    with _BLAS_LOCK:
-        _BLAS_STATE["fits"] += 1
-        _BLAS_STATE["single"] += int(bool(single_thread))
-        _update_blas_limit()
+    token = object()
     try:
+        _blas_bookkeeping(lambda fits: fits.__setitem__(token, bool(single_thread)))
         yield
     finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["fits"] -= 1
-            _BLAS_STATE["single"] -= int(bool(single_thread))
-            _update_blas_limit()
+        _blas_bookkeeping(lambda fits: fits.pop(token, None))
+
+
+class JobCancelled(Exception):
+    """Raised inside a job of a batch that :func:`cancel_jobs_on_error` cancelled."""
+
+
+_JOBS = threading.Condition()
+#: Tokens of cancelled batches (one small int per failed fit, kept so that a
+#: job dequeued late still sees it) and the jobs of each batch running here.
+_CANCELLED = set()
+_RUNNING = {}
+_BATCHES = itertools.count()
+
+
+@contextmanager
+def cancel_jobs_on_error():
+    """Yield a token for a batch of parallel jobs; on an exception, stop them first.
+
+    joblib cannot stop a job that a thread has started: after an exception
+    (a failed fold, a KeyboardInterrupt) the threads would run their current
+    jobs to the end. The jobs call :func:`job_running` with the token and
+    check it between steps; when the block raises, the batch is marked
+    cancelled and the exception propagates once no job of the batch runs in
+    this process any more (a second Ctrl-C stops the wait). Jobs in other
+    processes (dask, loky) never see the mark and are left to their backend.
+    """
+    token = next(_BATCHES)
+    try:
+        yield token
+    except BaseException:
+        with _JOBS:
+            _CANCELLED.add(token)
+            _JOBS.wait_for(lambda: _RUNNING.get(token, 0) == 0)
+        raise
+
+
+@contextmanager
+def job_running(token):
+    """Count a job of batch ``token`` as running; yield ``check()``, which raises if cancelled.
+
+    Raises
+    ------
+    JobCancelled
+        On entry or from ``check()`` once the batch is cancelled.
+    """
+    def check():
+        if token in _CANCELLED:
+            raise JobCancelled(f"batch {token} was cancelled")
+
+    with _JOBS:
+        check()
+        _RUNNING[token] = _RUNNING.get(token, 0) + 1
+    try:
+        yield check
+    finally:
+        with _JOBS:
+            _RUNNING[token] -= 1
+            if _RUNNING[token] == 0:
+                del _RUNNING[token]
+            _JOBS.notify_all()

@@ -236,3 +236,37 @@ def test_grid_search_over_the_cv_estimator_in_threads():
     par, threads = _search(est, grid, X, y, n_jobs=2)
     assert_same_search(seq, par)
     assert threading.get_ident() not in threads
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_ctrl_c_during_the_blas_bookkeeping_still_restores_blas(monkeypatch):
+    """A KeyboardInterrupt can land in the middle of setting the one-thread limit (right
+    after BLAS was changed): the limit is still lifted when the fit ends."""
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    if not libraries:
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    library_class = type(libraries[0])
+    original = library_class.set_num_threads
+    interrupted = []
+
+    def set_then_interrupt(self, num_threads):
+        result = original(self, num_threads)
+        if num_threads == 1 and not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+        return result
+
+    X, y = _problem("binary", n=400)
+    with threadpool_limits(limits=2, user_api="blas"):
+        monkeypatch.setattr(library_class, "set_num_threads", set_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):  # small batches: single-threaded BLAS
+            ElasticNetMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, batch_size=20,
+                                    random_state=0).fit(X, y)
+        monkeypatch.undo()
+        assert interrupted and _blas_threads() == [2] * len(libraries)
+
