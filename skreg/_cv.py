@@ -15,14 +15,18 @@ from joblib import Parallel, delayed
 from scipy.stats import rankdata
 
 from ._path import alpha_max_scale, checked_alphas, default_alphas, path_points
-from ._validation import to_design
-from .datafits import Datafit
+from ._validation import cancel_jobs_on_error, job_running, to_design
+from .datafits import LOGISTIC, MULTINOMIAL, Datafit, is_classification
 from .penalties import make_penalty
 
 #: The refit runs down the grid when the chosen alpha is one of the grid's
 #: first points, else from zero (a scratch fit costs about as much as ten
 #: warm-started path points on w8a).
 _REFIT_PATH_POINTS = 10
+#: Intercept of a class absent from a training fold: exp() of it is exactly 0,
+#: so the fold's model gives the class no probability mass, while decision
+#: values stay finite for scorers that reject infinities (e.g. ROC AUC).
+ABSENT_INTERCEPT = -1e300
 
 
 def l1_ratio_grid(penalty, l1_ratios):
@@ -51,29 +55,80 @@ def _rows(X, index):
     return np.asfortranarray(X[index])
 
 
+def _fold_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter):
+    """Path points of one training fold as ``(W, b, n_passes)``, in all the data's classes.
+
+    Classes without (weighted) samples in the fold are left out of the fit,
+    as their intercept's optimum is at minus infinity: they get zero
+    coefficients and the intercept ``ABSENT_INTERCEPT``, i.e. probability 0.
+    With a single class left, the fold's model predicts it with probability 1
+    at every ``alpha`` (no pass over the data, ``n_passes`` 0). With two of
+    several classes left, the binary fit is written as the equivalent softmax
+    rows ``(-w/2, w/2)``.
+    """
+    n_rows = fold.Y.shape[1]
+    if is_classification(fold):
+        Y01 = np.column_stack([1.0 - fold.Y[:, 0], fold.Y[:, 0]]) if n_rows == 1 else fold.Y
+        present = np.flatnonzero(fold.sw @ Y01 > 0.0)
+    if not is_classification(fold) or present.shape[0] == max(2, n_rows):
+        for W, b, _, passes, _ in path_points(design, fold, penalty, alphas, fit_intercept, tol,
+                                              max_iter):
+            yield W, b, passes
+        return
+    W_full = np.zeros((n_rows, design.n_features))
+    b_full = np.full(n_rows, ABSENT_INTERCEPT)
+    if present.shape[0] == 1:
+        if n_rows == 1:  # the column of classes_[1]: +-"infinity"
+            b_full[0] = -ABSENT_INTERCEPT if present[0] == 1 else ABSENT_INTERCEPT
+        else:
+            b_full[present[0]] = 0.0
+        for _ in alphas:
+            yield W_full, b_full, 0
+        return
+    sub_multinomial = present.shape[0] > 2
+    sub = Datafit(MULTINOMIAL if sub_multinomial else LOGISTIC,
+                  np.ascontiguousarray(fold.Y[:, present] if sub_multinomial
+                                       else fold.Y[:, present[1:]]), fold.sw)
+    for W, b, _, passes, _ in path_points(design, sub, penalty, alphas, fit_intercept, tol,
+                                          max_iter):
+        if sub_multinomial:
+            W_full[present], b_full[present] = W, b
+        else:
+            W_full[present] = np.vstack([-0.5 * W[0], 0.5 * W[0]])
+            b_full[present] = [-0.5 * b[0], 0.5 * b[0]]
+        yield W_full, b_full, passes
+
+
 def fold_path(X, datafit, train, test, penalty, alphas, fit_intercept, tol, max_iter, score_point,
-              keep_coefs):
+              keep_coefs, batch):
     """One (l1_ratio, fold) job: a path on ``train``, scored on ``test``.
 
     Returns the test scores and certificate passes at every alpha, and the
     coefficients at every alpha when ``keep_coefs`` (for ``refit=False``).
+    Stops between path points once the fit's ``batch`` of jobs is cancelled.
     """
-    sw_train = datafit.sw[train]
-    fold = Datafit(datafit.code, datafit.Y[train], np.ascontiguousarray(sw_train / sw_train.sum()))
-    design = to_design(_rows(X, train))
-    X_test = X[test] if not sp.issparse(X) else X.tocsr()[test]
-    n_rows = datafit.Y.shape[1]
-    scores = np.empty(alphas.shape[0])
-    n_iter = np.empty(alphas.shape[0], dtype=np.int64)
-    coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1])) if keep_coefs else None
-    intercepts = np.zeros((alphas.shape[0], n_rows)) if keep_coefs else None
-    points = path_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter)
-    for i, (W, b, _, passes, _) in enumerate(points):
-        scores[i] = score_point(W, b, X_test, test)
-        n_iter[i] = passes
-        if keep_coefs:
-            coefs[i], intercepts[i] = W, b
-    return scores, n_iter, coefs, intercepts
+    with job_running(batch) as check_cancelled:
+        sw_train = datafit.sw[train]
+        if not sw_train.sum() > 0.0:
+            raise ValueError("A cross-validation training fold has no sample of positive "
+                             "weight; use fewer folds or another splitter.")
+        fold = Datafit(datafit.code, datafit.Y[train],
+                       np.ascontiguousarray(sw_train / sw_train.sum()))
+        design = to_design(_rows(X, train))
+        X_test = X[test] if not sp.issparse(X) else X.tocsr()[test]
+        n_rows = datafit.Y.shape[1]
+        scores = np.empty(alphas.shape[0])
+        n_iter = np.empty(alphas.shape[0], dtype=np.int64)
+        coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1])) if keep_coefs else None
+        intercepts = np.zeros((alphas.shape[0], n_rows)) if keep_coefs else None
+        points = _fold_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter)
+        for i, (W, b, passes) in enumerate(points):
+            check_cancelled()
+            scores[i] = score_point(W, b, X_test, test)
+            n_iter[i] = passes
+            if keep_coefs:
+                coefs[i], intercepts[i] = W, b
+        return scores, n_iter, coefs, intercepts
 
 
 class PathCVMixin:
@@ -103,11 +158,14 @@ class PathCVMixin:
 
         keep_coefs = not self.refit
         jobs = [(r, k) for r in range(ratios.shape[0]) for k in range(len(splits))]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(fold_path)(X, datafit, splits[k][0], splits[k][1], penalties[r], grids[r],
-                               fit_intercept, tol, max_iter, score_point, keep_coefs)
-            for r, k in jobs
-        )
+        # A failed or interrupted fit stops the fold paths still running in threads.
+        with cancel_jobs_on_error() as batch:
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(fold_path)(X, datafit, splits[k][0], splits[k][1], penalties[r],
+                                   grids[r], fit_intercept, tol, max_iter, score_point,
+                                   keep_coefs, batch)
+                for r, k in jobs
+            )
         n_folds = len(splits)
         scores = np.empty((ratios.shape[0], grids.shape[1], n_folds))
         n_iter = np.empty((ratios.shape[0], n_folds, grids.shape[1]), dtype=np.int64)
@@ -146,7 +204,8 @@ class PathCVMixin:
 
     def _select(self, scores):
         """Indices (l1_ratio, alpha) of the chosen point; see ``one_standard_error``."""
-        mean = scores.mean(axis=2)
+        # An undefined score (NaN, e.g. ROC AUC on a one-class test fold) ranks last.
+        mean = np.nan_to_num(scores.mean(axis=2), nan=-np.inf)
         # Scores equal up to round-off count as ties, broken towards the larger alpha
         # (and the first l1_ratio), so weighted and repeated rows choose alike.
         best = mean.max()
@@ -174,6 +233,8 @@ class PathCVMixin:
             results[f"split{k}_test_score"] = flat[:, k].copy()
         results["mean_test_score"] = mean
         results["std_test_score"] = flat.std(axis=1)
-        # rank 1 is best; equal means share the lowest rank, as in GridSearchCV.
-        results["rank_test_score"] = rankdata(-mean, method="min").astype(np.int32)
+        # rank 1 is best; equal means share the lowest rank and NaN ranks last, as in
+        # GridSearchCV.
+        results["rank_test_score"] = rankdata(-np.nan_to_num(mean, nan=-np.inf),
+                                              method="min").astype(np.int32)
         return results

@@ -6,19 +6,29 @@ re-exported here; both kinds solve through the same core
 :mod:`skreg._cv`).
 """
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names, make_scorer
 from sklearn.model_selection import check_cv
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
     check_array,
     check_consistent_length,
     column_or_1d,
@@ -59,6 +69,31 @@ def _encode_targets(y):
     else:
         Y = y_index.astype(np.float64).reshape(-1, 1)
     return classes, y_index, Y
+
+
+def _class_weights(class_weight, classes, y_index, sample_weight, X):
+    """Weight of every class in ``classes`` order, as scikit-learn's ``LogisticRegression``.
+
+    "balanced" is ``sum(s) / (n_classes * sum of s over the class)`` with the
+    sample weights ``s``, so integer weights give what repeated rows give (a
+    class without weight gets weight 0: its samples count for nothing anyway).
+    A dict must name only classes of ``y`` (like ``LogisticRegressionCV``);
+    classes it leaves out weigh 1.
+    """
+    if isinstance(class_weight, dict):
+        known = set(classes.tolist())
+        unknown = [key for key in class_weight if key not in known]
+        if unknown:
+            raise ValueError(
+                "The given class_weight dict must have the class labels as keys; "
+                f"classes={classes} but the keys {unknown} are not classes of y."
+            )
+        return np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    counts = np.bincount(y_index, weights=sw, minlength=classes.shape[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = counts.sum() / (classes.shape[0] * counts)
+    return np.where(counts > 0.0, weights, 0.0)
 
 
 def regularization_path(X, y, *, loss="log_loss", penalty="l1", l1_ratio=1.0, alphas=None,
@@ -168,7 +203,7 @@ def regularization_path(X, y, *, loss="log_loss", penalty="l1", l1_ratio=1.0, al
     return alphas, coefs, intercepts, n_iter
 
 
-class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
+class RegularizedLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     r"""Logistic regression with an L1, L2, elastic-net or no penalty.
 
     Minimises the weighted mean logistic loss plus a penalty on the
@@ -240,8 +275,11 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         Start from the previous ``coef_`` and ``intercept_`` when they fit the
         data's shape and classes.
     class_weight : dict, "balanced" or None, default=None
-        Weights multiplying ``sample_weight`` per class. "balanced" uses
-        ``n_samples / (n_classes * np.bincount(y))``.
+        Weights multiplying ``sample_weight`` per class; a dict maps class
+        labels (only classes of ``y``) to weights, 1 for classes it omits.
+        "balanced" uses ``sum(s) / (n_classes * S_c)`` with ``S_c`` the sum of
+        ``sample_weight`` over class c (``n_samples / (n_classes *
+        np.bincount(y))`` without weights), as scikit-learn does.
     verbose : int, default=0
         Print the certificate after each outer pass.
 
@@ -354,9 +392,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
         classes, y_index, Y = _encode_targets(y)
         class_weight_per_sample = None
         if self.class_weight is not None:
-            class_weight_per_sample = compute_class_weight(
-                self.class_weight, classes=classes, y=y
-            )[y_index]
+            class_weight_per_sample = _class_weights(self.class_weight, classes, y_index,
+                                                     sample_weight, X)[y_index]
         sw = normalized_sample_weight(sample_weight, X, class_weight_per_sample, y_index)
         return X, y, classes, y_index, Y, sw
 
@@ -390,7 +427,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, BaseEstimator):
             and self.coef_.shape == W.shape
             and np.array_equal(self.classes_, classes)
         ):
-            W[:] = self.coef_
+            W[:] = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
             if self.fit_intercept:
                 b[:] = self.intercept_
 
@@ -460,6 +497,20 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     where :class:`~sklearn.model_selection.GridSearchCV` refits from scratch
     at every point.
 
+    A training fold may lack a class of ``y`` (group splitters, unshuffled
+    folds on sorted labels). As in ``LogisticRegressionCV``, the fold is
+    still fitted and scored in all the classes: the present classes are
+    fitted as usual and an absent class gets zero coefficients and an
+    intercept of -1e300, i.e. probability exactly 0. Held out, its samples
+    then cost ``-log(eps)`` (about 36) under the default log-loss, as in
+    :func:`sklearn.metrics.log_loss`, which clips probabilities at ``eps``;
+    ``scoring`` sees the fold's model and every class (metrics taking
+    ``labels``, like ``"neg_log_loss"``, get ``labels=classes_``). A fold
+    with a single class predicts it with probability 1 at every ``alpha``.
+    With ``refit=False`` such a fold's -1e300 intercept enters the average,
+    so the averaged model never predicts that class: keep ``refit=True``
+    with such splitters.
+
     Parameters
     ----------
     penalty : {"l1", "elasticnet", "l2", "l0"}, default="l1"
@@ -490,6 +541,7 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
         ``scorer(estimator, X, y)``, as in
         :class:`~sklearn.model_selection.GridSearchCV`. Held-out samples
         count with their ``sample_weight`` (times ``class_weight``).
+        :meth:`score` uses it too (accuracy when None).
     refit : bool, default=True
         Refit on all the data at the chosen ``alpha``. If False, ``coef_``
         and ``intercept_`` are the averages over the folds of the fold
@@ -513,8 +565,9 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     max_iter : int, default=100
         Proximal Newton steps (L0: epochs) allowed per path point.
     class_weight : dict, "balanced" or None, default=None
-        Weights multiplying ``sample_weight`` per class, computed on all of
-        ``y``.
+        Weights multiplying ``sample_weight`` per class (see
+        :class:`RegularizedLogisticRegression`), computed once on all of ``y``
+        and ``sample_weight`` and used in every fold.
     verbose : int, default=0
         Print one line per finished (l1_ratio, fold) path.
 
@@ -545,7 +598,7 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     n_iter_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
         Full passes over the fold's data (each computes the certificate; at
         least one per point, however close the warm start) at every path
-        point of every fold; epochs for "l0".
+        point of every fold; epochs for "l0"; 0 for a fold with one class.
     kkt_violation_ : float
         Certificate of the refitted model (NaN for "l0" or ``refit=False``).
     n_features_in_ : int
@@ -570,6 +623,9 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     >>> clf[-1].alphas_.shape
     (1, 20)
     """
+
+    # score() passes sample_weight on to the scorer (routed when routing is on).
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
 
     _parameter_constraints = {
         "penalty": [StrOptions({"l1", "l2", "elasticnet", "l0"})],
@@ -624,31 +680,36 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
         self.class_weight = class_weight
         self.verbose = verbose
 
-    def _point_scorer(self, classes, y, Y, sw, n_features):
+    def _point_scorer(self, classes, y, Y, sw, n_features, score_params):
         """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
         if self.scoring is None:
             code = make_datafit("log_loss", Y[:1], sw[:1]).code
+            # As sklearn.metrics.log_loss: probabilities clipped below at eps, so a
+            # sample of a class absent from the training fold costs -log(eps).
+            max_loss = -np.log(np.finfo(np.float64).eps)
 
             def neg_log_loss(W, b, X_test, test):
                 Z = np.asarray(X_test @ W.T) + b
-                return -np.average(sample_losses(code, Z, Y[test]), weights=sw[test])
+                losses = np.minimum(sample_losses(code, Z, Y[test]), max_loss)
+                return -np.average(losses, weights=sw[test])
             return neg_log_loss
 
-        scorer = check_scoring(self, scoring=self.scoring)
+        scorer = _with_all_labels(check_scoring(self, scoring=self.scoring), classes)
         uniform = np.all(sw == sw[0])
 
         def score(W, b, X_test, test):
             model = RegularizedLogisticRegression()
             model.coef_, model.intercept_, model.classes_ = W, b, classes
             model.n_features_in_ = n_features
-            if uniform:
-                return scorer(model, X_test, y[test])
-            return scorer(model, X_test, y[test], sample_weight=sw[test])
+            params = _check_method_params(y, params=score_params, indices=test)
+            if not uniform:
+                params["sample_weight"] = sw[test]
+            return scorer(model, X_test, y[test], **params)
         return score
 
     @_fit_context(prefer_skip_nested_validation=True)
     @keep_fitted_state_on_error
-    def fit(self, X, y, sample_weight=None, *, groups=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose ``alpha`` (and ``l1_ratio``) by cross-validated paths, then refit.
 
         Parameters
@@ -659,28 +720,117 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, used in training and in held-out scores.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for a group splitter given as ``cv``.
+        **params : dict
+            ``groups`` (array-like of shape (n_samples,)): group labels for a
+            group splitter given as ``cv``. With metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), the
+            metadata the splitter and the scorer request, routed to them as
+            by ``LogisticRegressionCV`` (the held-out scores always use
+            ``sample_weight``); without it, only ``groups``.
 
         Returns
         -------
         self : RegularizedLogisticRegressionCV
             The fitted estimator.
         """
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            split_params = routed.splitter.split
+            score_params = {key: value for key, value in routed.scorer.get("score", {}).items()
+                            if key != "sample_weight"}
+        else:
+            # skreg's own convenience, kept without routing: groups for the splitter.
+            _raise_for_params({k: v for k, v in params.items() if k != "groups"}, self, "fit")
+            split_params = {"groups": params.get("groups")}
+            score_params = {}
         X, y, classes, y_index, Y, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
-        for train, _ in splits:
-            class_weight = np.bincount(y_index[train], weights=sw[train],
-                                       minlength=classes.shape[0])
-            if np.any(class_weight <= 0.0):
-                raise ValueError(
-                    "A cross-validation training fold has no sample (of positive weight) of "
-                    "some class; use fewer folds or a stratified splitter."
-                )
-        score_point = self._point_scorer(classes, y, Y, sw, X.shape[1])
+        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
+        score_point = self._point_scorer(classes, y, Y, sw, X.shape[1], score_params)
         W, b = self._fit_paths(X, make_datafit("log_loss", Y, sw), splits, score_point)
         self.classes_ = classes
         self.coef_, self.intercept_ = W, b
         return self
+
+    def _get_scorer(self):
+        """The scorer of :meth:`score`: ``scoring``, or accuracy when it is None."""
+        return get_scorer(self.scoring if self.scoring is not None else "accuracy")
+
+    def score(self, X, y, sample_weight=None, **score_params):
+        """Score of the model on test data by ``scoring`` (accuracy when it is None).
+
+        As ``LogisticRegressionCV.score``: the same scorer as the one that
+        chose ``alpha`` when ``scoring`` is given. With ``scoring=None`` the
+        choice used the held-out log-loss, and this returns the mean accuracy
+        (scikit-learn's classifier convention).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        **score_params : dict
+            Further parameters for the scorer; only with metadata routing
+            enabled, as in scikit-learn.
+
+        Returns
+        -------
+        score : float
+            The score (higher is better).
+        """
+        _raise_for_params(score_params, self, "score")
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
+        if _routing_enabled():
+            kwargs = process_routing(self, "score", **score_params).scorer.score
+        else:
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return self._get_scorer()(self, X, y, **kwargs)
+
+    def get_metadata_routing(self):
+        """Metadata routing of this estimator, as ``LogisticRegressionCV``'s.
+
+        ``fit`` routes to the splitter's ``split`` (e.g. ``groups``) and, when
+        ``scoring`` is given, to the scorer; ``score`` routes to the scorer.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        scorer_mapping = MethodMapping().add(caller="score", callee="score")
+        if self.scoring is not None:
+            scorer_mapping.add(caller="fit", callee="score")
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit",
+                                                                       callee="split"))
+            .add(scorer=self._get_scorer(), method_mapping=scorer_mapping)
+        )
+
+
+def _with_all_labels(scorer, classes):
+    """``scorer`` told every class, for metrics taking ``labels`` (log-loss, Brier).
+
+    A test fold may lack a class that the model knows; such metrics would
+    then infer the wrong label set. The scorer is rebuilt with
+    ``labels=classes`` (and ``pos_label`` for two classes), as
+    ``LogisticRegressionCV`` does.
+    """
+    score_func = getattr(scorer, "_score_func", None)
+    if score_func is None:
+        return scorer
+    parameters = inspect.signature(score_func).parameters
+    if "labels" not in parameters:
+        return scorer
+    kwargs = dict(getattr(scorer, "_kwargs", {}))
+    kwargs["labels"] = classes
+    if classes.shape[0] == 2 and "pos_label" in parameters:
+        kwargs["pos_label"] = classes[-1]
+    return make_scorer(score_func, greater_is_better=scorer._sign == 1,
+                       response_method=scorer._response_method, **kwargs)

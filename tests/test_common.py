@@ -18,10 +18,12 @@ ESTIMATORS = [
     RegularizedLogisticRegression(penalty="elasticnet", alpha=1e-3, l1_ratio=0.5),
     RegularizedLogisticRegression(penalty=None),
     RegularizedLogisticRegression(penalty="l0", alpha=1e-2, l1_ratio=0.5),
-    RegularizedLogisticRegressionCV(n_alphas=10),
+    # cv=3: check_sparsify_coefficients fits 3 samples per class (as LogisticRegressionCV's
+    # checks in scikit-learn).
+    RegularizedLogisticRegressionCV(n_alphas=10, cv=3),
     RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[0.3, 0.9], n_alphas=5,
-                                    scoring="accuracy", one_standard_error=True),
-    RegularizedLogisticRegressionCV(penalty="l0", l1_ratios=[0.5], n_alphas=5),
+                                    scoring="accuracy", one_standard_error=True, cv=3),
+    RegularizedLogisticRegressionCV(penalty="l0", l1_ratios=[0.5], n_alphas=5, cv=3),
     # Small networks keep the checks fast; every other parameter at its default.
     ElasticNetMLPClassifier(hidden_layer_sizes=(16,), max_iter=100, random_state=0),
     ElasticNetMLPClassifier(

@@ -600,7 +600,6 @@ def test_cv_refit_false_averages_fold_solutions_and_threads_agree():
 
 
 def test_cv_l0_and_pipeline_and_errors():
-    from sklearn.model_selection import KFold
     from sklearn.pipeline import make_pipeline
 
     from skreg import RegularizedLogisticRegressionCV
@@ -614,10 +613,6 @@ def test_cv_l0_and_pipeline_and_errors():
     assert pipe.score(X, y) > 0.95
     with pytest.raises(ValueError, match="l1_ratios"):
         RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[1.5]).fit(X, y)
-    # Sorted labels and unshuffled folds: a training fold without class 1.
-    order = np.argsort(y, kind="stable")
-    with pytest.raises(ValueError, match="class"):
-        RegularizedLogisticRegressionCV(cv=KFold(2)).fit(X[order], y[order])
 
 
 def test_pure_l0_stops_at_a_separating_support_with_a_warning():
@@ -634,3 +629,305 @@ def test_pure_l0_stops_at_a_separating_support_with_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         RegularizedLogisticRegression(penalty="l0", alpha=1e-3, l1_ratio=0.5).fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn parity of the logistic estimators (issue 12).
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_balanced_class_weight_counts_sample_weight_like_repeated_rows(n_classes, sparse):
+    X, y = _problem(n_classes, seed=60 + n_classes, n_samples=120, n_features=8)
+    w = np.random.RandomState(3).randint(0, 4, size=y.shape[0])  # zeros drop rows
+    X_rep, y_rep = np.repeat(X, w, axis=0), np.repeat(y, w)
+    if sparse:
+        X, X_rep = sp.csr_matrix(X), sp.csr_matrix(X_rep)
+    alpha = 0.02
+    kw = dict(penalty="l2", alpha=alpha, class_weight="balanced", tol=1e-10, max_iter=1000)
+    weighted = RegularizedLogisticRegression(**kw).fit(X, y, sample_weight=w)
+    repeated = RegularizedLogisticRegression(**kw).fit(X_rep, y_rep)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-7, atol=1e-10)
+    # scikit-learn: the same class weights, C = 1 / (alpha * sum of sample weights).
+    ref = LogisticRegression(C=1.0 / (alpha * w.sum()), class_weight="balanced", tol=1e-12,
+                             max_iter=10000).fit(X, y, sample_weight=w)
+    coef = ref.coef_ - (ref.coef_.mean(axis=0) if n_classes > 2 else 0.0)
+    np.testing.assert_allclose(weighted.coef_, coef, atol=1e-6)
+    # The class weights are the weighted ones, so they differ from raw counts here.
+    counts = np.bincount(y, weights=w)
+    raw = np.bincount(y)
+    assert not np.allclose(counts / counts.sum(), raw / raw.sum(), atol=1e-3)
+
+
+def test_class_weight_key_that_is_not_a_class_raises():
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = _problem(2, seed=61, n_samples=60, n_features=8)
+    for est in (RegularizedLogisticRegression(), RegularizedLogisticRegressionCV(n_alphas=3)):
+        for class_weight in ({0: 1.0, 1: 2.0, 5: 3.0}, {0: 1.0, 5: 3.0}):
+            with pytest.raises(ValueError, match="class_weight dict must have the class labels"):
+                est.set_params(class_weight=class_weight).fit(X, y)
+    # Classes a dict leaves out weigh 1; string labels work as keys.
+    labels = np.array(["neg", "pos"])[y]
+    a = RegularizedLogisticRegression(class_weight={"pos": 2.0}).fit(X, labels)
+    b = RegularizedLogisticRegression().fit(X, labels, sample_weight=np.where(y == 1, 2.0, 1.0))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8)
+
+
+def _fold_reference_scores(X, y, sw, train, test, classes, alphas):
+    """Held-out log-loss and accuracy along ``alphas`` of a fit on ``train`` alone.
+
+    Written independently of the CV estimator: the fold is fitted on the classes
+    it has (one class: probability 1 for it), and an absent class gets
+    probability 0, scored by scikit-learn's log_loss (which clips at eps).
+    """
+    from sklearn.metrics import accuracy_score, log_loss
+
+    from skreg import regularization_path
+
+    present = np.unique(y[train])
+    P = np.zeros((alphas.shape[0], test.shape[0], classes.shape[0]))
+    columns = np.searchsorted(classes, present)
+    if present.shape[0] == 1:
+        P[:, :, columns[0]] = 1.0
+    else:
+        _, coefs, intercepts, _ = regularization_path(X[train], y[train], penalty="l2",
+                                                      alphas=alphas, sample_weight=sw[train],
+                                                      tol=1e-10)
+        for i in range(alphas.shape[0]):
+            est = RegularizedLogisticRegression()
+            est.coef_, est.intercept_, est.classes_ = coefs[i], intercepts[i], present
+            P[i][:, columns] = est.predict_proba(X[test])
+    neg_log_loss = np.array([-log_loss(y[test], P[i], labels=classes, sample_weight=sw[test])
+                             for i in range(alphas.shape[0])])
+    accuracy = np.array([accuracy_score(y[test], classes[P[i].argmax(axis=1)],
+                                        sample_weight=sw[test])
+                         for i in range(alphas.shape[0])])
+    return neg_log_loss, accuracy
+
+
+@pytest.mark.parametrize("case", ["multiclass-groups", "binary-sorted"])
+def test_cv_training_folds_missing_a_class_are_fitted_and_scored(case):
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    rng = np.random.RandomState(4)
+    if case == "multiclass-groups":
+        X, y = _problem(3, seed=62, n_samples=150, n_features=8)
+        # Group 0 holds all of class 0 (its training fold has classes 1, 2 only);
+        # groups 1 and 2 split the rest.
+        groups = np.where(y == 0, 0, 1 + rng.randint(0, 2, size=y.shape[0]))
+        splitters = [LeaveOneGroupOut(), GroupKFold(3)]
+    else:
+        X, y = _problem(2, seed=63, n_samples=100, n_features=8)
+        order = np.argsort(y, kind="stable")
+        X, y = X[order], y[order]
+        groups = None
+        splitters = [KFold(2)]  # each training fold has one class
+    sw = rng.uniform(0.5, 2.0, size=y.shape[0])
+    classes = np.unique(y)
+    for splitter in splitters:
+        splits = list(splitter.split(X, y, groups))
+        assert any(np.unique(y[train]).shape[0] < classes.shape[0] for train, _ in splits)
+        for scoring in (None, "accuracy"):
+            cv = RegularizedLogisticRegressionCV(
+                penalty="l2", n_alphas=6, cv=splitter, scoring=scoring, tol=1e-10,
+            ).fit(X, y, sw, groups=groups)
+            for k, (train, test) in enumerate(splits):
+                expected = _fold_reference_scores(X, y, sw, train, test, classes,
+                                                  cv.alphas_[0])[scoring == "accuracy"]
+                np.testing.assert_allclose(cv.scores_[0, :, k], expected, rtol=1e-6,
+                                           atol=1e-8)
+            assert np.all(np.isfinite(cv.scores_))
+            assert cv.coef_.shape == (1 if classes.shape[0] == 2 else 3, X.shape[1])
+    # scikit-learn fits the same folds too.
+    LogisticRegressionCV(Cs=3, cv=splits, l1_ratios=(0,), scoring="neg_log_loss",
+                         use_legacy_attributes=False).fit(X, y)
+
+
+def test_cv_score_uses_scoring():
+    from sklearn.metrics import get_scorer
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = _problem(3, seed=64, n_samples=150, n_features=8)
+    sw = np.random.RandomState(5).uniform(0.5, 2.0, size=y.shape[0])
+    for scoring in ("neg_log_loss", "balanced_accuracy", "f1_macro"):
+        cv = RegularizedLogisticRegressionCV(n_alphas=4, cv=3, scoring=scoring).fit(X, y)
+        expected = get_scorer(scoring)(cv, X, y)
+        assert cv.score(X, y) == pytest.approx(expected)
+        assert cv.score(X, y, sample_weight=sw) == pytest.approx(
+            get_scorer(scoring)(cv, X, y, sample_weight=sw))
+    assert cv.score(X, y) != pytest.approx(np.mean(cv.predict(X) == y))
+    # Without scoring, alpha is chosen by the held-out log-loss and score() is accuracy.
+    cv = RegularizedLogisticRegressionCV(n_alphas=4, cv=3).fit(X, y)
+    assert cv.score(X, y) == pytest.approx(np.mean(cv.predict(X) == y))
+
+
+@pytest.fixture
+def metadata_routing():
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        yield
+
+
+def _grouped_problem():
+    X, y = _problem(2, seed=65, n_samples=120, n_features=8)
+    groups = np.arange(y.shape[0]) % 6
+    return X, y, groups
+
+
+def _searches_with_groups(est, X, y, groups, sample_weight=None):
+    """A grid search and cross_validate around ``est``, passing ``groups`` (and weights)."""
+    from sklearn.model_selection import GroupKFold, cross_validate
+
+    params = {"groups": groups}
+    if sample_weight is not None:
+        params["sample_weight"] = sample_weight
+    grid = {"tol": [1e-4, 1e-6]} if hasattr(est, "n_alphas") else {"Cs": [2, 3]}
+    search = GridSearchCV(est, grid, cv=GroupKFold(2)).fit(X, y, **params)
+    result = cross_validate(est, X, y, cv=GroupKFold(3), params=params,
+                            return_estimator=True)
+    return search, result
+
+
+def test_cv_metadata_routing_passes_groups_to_the_splitter(metadata_routing):
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y, groups = _grouped_problem()
+    # LogisticRegressionCV works in the same calls; so must the skreg estimator.
+    _searches_with_groups(LogisticRegressionCV(cv=GroupKFold(3), l1_ratios=(0,),
+                                               scoring="accuracy",
+                                               use_legacy_attributes=False), X, y, groups)
+    est = RegularizedLogisticRegressionCV(n_alphas=4, cv=GroupKFold(3))
+    search, result = _searches_with_groups(est, X, y, groups)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    # The inner splitter got the groups: the fitted models equal direct fits whose folds
+    # come from the same groups (GroupKFold raises without groups).
+    for model, (train, _) in zip(result["estimator"],
+                                 GroupKFold(3).split(X, y, groups)):
+        direct = RegularizedLogisticRegressionCV(n_alphas=4, cv=GroupKFold(3)).fit(
+            X[train], y[train], groups=groups[train])
+        np.testing.assert_array_equal(model.scores_, direct.scores_)
+    # A splitter without groups: groups are not requested, and no error.
+    _searches_with_groups(RegularizedLogisticRegressionCV(n_alphas=4, cv=3), X, y, groups)
+    # sample_weight must be requested, as for any consumer.
+    w = np.random.RandomState(6).uniform(0.5, 2.0, size=y.shape[0])
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    with pytest.raises(UnsetMetadataPassedError):
+        _searches_with_groups(est, X, y, groups, sample_weight=w)
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    requested = RegularizedLogisticRegressionCV(n_alphas=4, cv=LeaveOneGroupOut())
+    requested.set_fit_request(sample_weight=True)
+    scorer = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+    search = GridSearchCV(requested, {"tol": [1e-4, 1e-6]}, cv=GroupKFold(2),
+                          scoring=scorer).fit(X, y, groups=groups, sample_weight=w)
+    # The refit got both: its fold scores are those of a direct weighted, grouped fit.
+    direct = RegularizedLogisticRegressionCV(n_alphas=4, cv=LeaveOneGroupOut(),
+                                             tol=search.best_params_["tol"])
+    direct.fit(X, y, w, groups=groups)
+    np.testing.assert_array_equal(search.best_estimator_.scores_, direct.scores_)
+    # Direct fit with routing on: groups reach the splitter.
+    routed = RegularizedLogisticRegressionCV(n_alphas=4, cv=GroupKFold(3)).fit(X, y,
+                                                                              groups=groups)
+    with pytest.raises(ValueError, match="groups"):
+        RegularizedLogisticRegressionCV(n_alphas=4, cv=GroupKFold(3)).fit(X, y)
+    assert routed.scores_.shape == (1, 4, 3)
+
+
+def test_cv_groups_without_metadata_routing():
+    from sklearn.model_selection import GroupKFold
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y, groups = _grouped_problem()
+    est = RegularizedLogisticRegressionCV(n_alphas=4, cv=GroupKFold(3)).fit(X, y, groups=groups)
+    splits = list(GroupKFold(3).split(X, y, groups))
+    same = RegularizedLogisticRegressionCV(n_alphas=4, cv=splits).fit(X, y)
+    np.testing.assert_array_equal(est.scores_, same.scores_)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        est.fit(X, y, groups=groups, other=1)
+
+
+def test_sparsify_and_densify():
+    from skreg import RegularizedLogisticRegressionCV
+
+    X, y = _problem(3, seed=66, n_samples=150, n_features=20)
+    for est in (RegularizedLogisticRegression(penalty="l1", alpha=0.05),
+                RegularizedLogisticRegressionCV(n_alphas=5, cv=3)):
+        with pytest.raises(Exception, match="fitted"):
+            clone_est = pickle.loads(pickle.dumps(est))
+            clone_est.sparsify()
+        est.fit(X, y)
+        dense = est.coef_.copy()
+        proba = est.predict_proba(X)
+        assert est.sparsify() is est
+        assert sp.issparse(est.coef_) and est.coef_.nnz == np.count_nonzero(dense) < dense.size
+        np.testing.assert_array_equal(est.coef_.toarray(), dense)
+        np.testing.assert_allclose(est.predict_proba(X), proba, rtol=1e-12)
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+        assert est.densify() is est
+        assert isinstance(est.coef_, np.ndarray)
+        np.testing.assert_array_equal(est.coef_, dense)
+    # A warm start from a sparsified model starts where it was.
+    est = RegularizedLogisticRegression(penalty="l1", alpha=0.05, warm_start=True).fit(X, y)
+    est.sparsify().fit(X, y)
+    assert isinstance(est.coef_, np.ndarray) and est.n_iter_ <= 1
+
+
+@pytest.mark.parametrize("failure", ["keyboard-interrupt", "error"])
+def test_interrupted_or_failed_cv_fit_stops_its_threads_and_restores_blas(failure):
+    import _thread
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skreg import RegularizedLogisticRegressionCV
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    X, y = _problem(3, seed=67, n_samples=200, n_features=10)
+    n_alphas, trigger = 40, 4
+    calls, lock, never = [], threading.Lock(), threading.Event()
+
+    def scorer(est, X_test, y_test):
+        with lock:
+            calls.append(threading.get_ident())
+            n = len(calls)
+        if n == trigger:
+            if failure == "error":
+                raise RuntimeError("scorer failed")
+            _thread.interrupt_main()  # a Ctrl-C, delivered to the main thread
+        elif n > trigger:
+            never.wait(1.0)  # later points crawl: only cancellation ends the paths
+        return est.score(X_test, y_test)
+
+    expected = KeyboardInterrupt if failure == "keyboard-interrupt" else RuntimeError
+    before = set(threading.enumerate())
+    with threadpool_limits(limits=2, user_api="blas"):
+        with pytest.raises(expected):
+            RegularizedLogisticRegressionCV(n_alphas=n_alphas, cv=4, n_jobs=2,
+                                            scoring=scorer).fit(X, y)
+        for thread in set(threading.enumerate()) - before:
+            thread.join(timeout=30)
+            assert not thread.is_alive(), thread
+        # Every job stopped within a path point of the failure (without the
+        # cancellation, the paths in flight would run to their end).
+        assert len(calls) <= trigger + 2 < n_alphas
+        assert blas_threads() and all(n == 2 for n in blas_threads())
+        # The next fit is unaffected.
+        again = RegularizedLogisticRegressionCV(n_alphas=5, cv=4, n_jobs=2).fit(X, y)
+        fresh = RegularizedLogisticRegressionCV(n_alphas=5, cv=4).fit(X, y)
+        np.testing.assert_array_equal(again.scores_, fresh.scores_)
+        assert all(n == 2 for n in blas_threads())
