@@ -19,6 +19,9 @@ RegularizationPathDisplay
 MLPSparsityDisplay
     Per layer of an :class:`~skreg.ElasticNetMLPClassifier`, the fraction of
     weights that are exactly zero (bars) and/or the zero pattern (images).
+GroupPathDisplay
+    A network's inputs along a group-lasso path: each input's first-layer
+    group norm against ``group_alpha`` and the number of inputs kept.
 """
 
 import numbers
@@ -27,7 +30,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["RegularizationPathDisplay", "MLPSparsityDisplay"]
+__all__ = ["RegularizationPathDisplay", "MLPSparsityDisplay", "GroupPathDisplay"]
 
 _INSTALL_HINT = 'pip install "skreg[plot]"'
 
@@ -700,3 +703,315 @@ class MLPSparsityDisplay:
         check_is_fitted(estimator, "coefs_")
         return cls.from_weights(estimator.coefs_, estimator_name=_default_name(estimator),
                                 ax=ax, **plot_kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Group-lasso path of a network's inputs
+# ---------------------------------------------------------------------------
+
+
+class GroupPathDisplay:
+    """Inputs leaving a network along a group-lasso path: group norms against ``group_alpha``.
+
+    The group of input ``j`` is row ``j`` of a network's first weight matrix
+    (its outgoing weights); the penalty ``group_alpha * sum_j ||W_0[j, :]||_2``
+    sets whole rows exactly to zero, so inputs leave the network one by one
+    as ``group_alpha`` grows. The top panel draws each input's group norm
+    ``||W_0[j, :]||_2``; the bottom one the number of inputs still connected
+    (and, if given, a score on a second y axis). As in
+    :class:`RegularizationPathDisplay`, the x axis is log scale and inverted:
+    ``group_alpha`` decreases from left to right, so inputs *enter* from the
+    left and read the path right to left to see them leave.
+
+    Create it with :meth:`from_estimator` (runs the estimator's
+    ``group_path``, e.g. :meth:`skreg.ElasticNetMLPClassifier.group_path`) or
+    :meth:`from_path` (arrays you already have), or build it with the
+    constructor and call :meth:`plot`.
+
+    Parameters
+    ----------
+    group_alphas : array-like of shape (n_alphas,)
+        The grid, every value > 0 (any order).
+    group_norms : array-like of shape (n_alphas, n_features)
+        ``||W_0[j, :]||_2`` of every input at every ``group_alpha`` (exactly 0
+        for an input the network dropped).
+    scores : array-like of shape (n_alphas,), default=None
+        A score at each ``group_alpha`` (e.g. held-out accuracy or R^2),
+        drawn on the bottom panel's second y axis.
+    group_alpha : float, default=None
+        A value to mark with a vertical line (e.g. the one chosen).
+    feature_names : array-like of str, default=None
+        Names of the inputs (default ``x0, x1, ...``).
+    estimator_name : str, default=None
+        Shown in the title.
+    score_name : str, default=None
+        Label of the score axis (default ``"score"``).
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One group-norm path per input that is non-zero somewhere on the grid.
+    line_features_ : list of str
+        The input name of each line.
+    labelled_features_ : list of str
+        The inputs named in the legend (drawn in colour), those that stay
+        connected longest first.
+    legend_ : matplotlib Legend or None
+    n_kept_ : ndarray of shape (n_alphas,)
+        Number of inputs with a non-zero group, in the order of the x axis
+        (decreasing ``group_alpha``).
+    exit_alphas_ : ndarray of shape (n_features,)
+        For each input, the smallest ``group_alpha`` of the grid from which
+        its group stays exactly zero at every larger one (``inf``: kept
+        everywhere; the smallest grid value: never connected).
+    count_line_ : matplotlib Line2D
+        The number of inputs kept.
+    score_line_ : matplotlib Line2D or None
+    alpha_lines_ : list of matplotlib Line2D
+        The ``group_alpha`` markers (one per panel), empty if not given.
+    ax_, count_ax_ : matplotlib Axes
+        The group-norm and the count panels.
+    score_ax_ : matplotlib Axes or None
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skreg.plotting import GroupPathDisplay
+    >>> norms = np.array([[2.0, 1.0, 0.5], [1.5, 0.4, 0.0], [1.0, 0.0, 0.0]])
+    >>> disp = GroupPathDisplay.from_path([0.01, 0.1, 1.0], norms, feature_names=["a", "b", "c"])
+    >>> disp.exit_alphas_.tolist()
+    [inf, 1.0, 0.1]
+    """
+
+    def __init__(self, *, group_alphas, group_norms, scores=None, group_alpha=None,
+                 feature_names=None, estimator_name=None, score_name=None):
+        self.group_alphas = group_alphas
+        self.group_norms = group_norms
+        self.scores = scores
+        self.group_alpha = group_alpha
+        self.feature_names = feature_names
+        self.estimator_name = estimator_name
+        self.score_name = score_name
+
+    def _checked_arrays(self):
+        alphas = np.asarray(self.group_alphas, dtype=np.float64).ravel()
+        if alphas.size == 0:
+            raise ValueError("group_alphas must not be empty.")
+        if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+            raise ValueError("group_alphas must be finite and > 0 to be drawn on a log axis "
+                             f"(got min {alphas.min()!r}).")
+        norms = np.asarray(self.group_norms, dtype=np.float64)
+        if norms.ndim != 2 or norms.shape[0] != alphas.size:
+            raise ValueError("group_norms must have shape (n_alphas, n_features) with "
+                             f"n_alphas={alphas.size}; got shape {np.shape(self.group_norms)}.")
+        if np.any(norms < 0) or not np.all(np.isfinite(norms)):
+            raise ValueError("group_norms must be finite and >= 0 (they are Euclidean norms).")
+        scores = None
+        if self.scores is not None:
+            scores = np.asarray(self.scores, dtype=np.float64).ravel()
+            if scores.size != alphas.size:
+                raise ValueError(f"scores must have n_alphas={alphas.size} entries; got "
+                                 f"{scores.size}.")
+        n_features = norms.shape[1]
+        if self.feature_names is None:
+            names = [f"x{j}" for j in range(n_features)]
+        else:
+            names = [str(name) for name in self.feature_names]
+            if len(names) != n_features:
+                raise ValueError(f"feature_names has {len(names)} entries but group_norms has "
+                                 f"{n_features} inputs.")
+        if self.group_alpha is not None and not (
+                isinstance(self.group_alpha, Real) and self.group_alpha > 0):
+            raise ValueError(f"group_alpha must be a number > 0 or None, got {self.group_alpha!r}.")
+        return alphas, norms, scores, names
+
+    @staticmethod
+    def _exit_alphas(alphas, norms):
+        """Per input, the smallest grid value from which its group stays zero (inf: never)."""
+        order = np.argsort(alphas)
+        a, nz = alphas[order], norms[order] != 0
+        exit_alphas = np.full(norms.shape[1], np.inf)
+        for j in range(norms.shape[1]):
+            alive = np.flatnonzero(nz[:, j])
+            if alive.size == 0:
+                exit_alphas[j] = a[0]
+            elif alive[-1] < a.size - 1:
+                exit_alphas[j] = a[alive[-1] + 1]
+        return exit_alphas
+
+    def plot(self, ax=None, *, n_labels=10, line_kwargs=None, count_ax=None):
+        """Draw the group norms and the number of inputs kept.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes for the group norms. If None, a new figure with two panels
+            sharing the x axis is created (norms on top, count below).
+        n_labels : int, default=10
+            Name at most this many inputs in the legend: those that stay
+            connected up to the largest ``group_alpha`` (ties broken by the
+            group norm at the smallest ``group_alpha``). They are drawn in
+            colour; the other inputs thin and grey, unlabelled. 0 draws every
+            input in colour without a legend.
+        line_kwargs : dict, default=None
+            Extra keyword arguments for every group-norm line.
+        count_ax : matplotlib Axes, default=None
+            Axes for the count when ``ax`` is given (default: a twin of ``ax``).
+
+        Returns
+        -------
+        display : GroupPathDisplay
+            ``self``, with the artists stored as attributes.
+        """
+        if not (isinstance(n_labels, numbers.Integral) and n_labels >= 0):
+            raise ValueError(f"n_labels must be an integer >= 0, got {n_labels!r}.")
+        plt = _import_pyplot()
+        alphas, norms, scores, names = self._checked_arrays()
+        if ax is None:
+            fig, (ax, count_ax) = plt.subplots(
+                2, 1, sharex=True, figsize=(6.4, 6.0), gridspec_kw={"height_ratios": [2, 1]},
+                constrained_layout=True)
+        elif count_ax is None:
+            count_ax = ax.twinx()
+        fig = ax.figure
+        order = np.argsort(alphas)[::-1]
+        a = alphas[order]
+        self.exit_alphas_ = self._exit_alphas(alphas, norms)
+        drawn = np.flatnonzero(np.any(norms != 0, axis=0))
+        # the inputs that leave last first; np.lexsort sorts by its last key first
+        rank = drawn[np.lexsort((-norms[order[-1], drawn], -self.exit_alphas_[drawn]))]
+        labelled = [int(j) for j in rank[:n_labels]]
+        colour = {j: f"C{i % 10}" for i, j in enumerate(labelled if n_labels else drawn)}
+        self.lines_, self.line_features_, by_input = [], [], {}
+        for j in drawn:
+            if j in colour:
+                kwargs = {"linewidth": 1.4, "color": colour[j], "label": names[j], "zorder": 2.5}
+            else:
+                kwargs = {"linewidth": 0.8, "color": "0.7", "label": "_" + names[j],
+                          "zorder": 2.0}
+            kwargs.update(line_kwargs or {})
+            (line,) = ax.plot(a, norms[order, j], **kwargs)
+            by_input[j] = line
+            self.lines_.append(line)
+            self.line_features_.append(names[j])
+        self.labelled_features_ = [names[j] for j in labelled]
+        for panel in (ax, count_ax):
+            panel.set_xscale("log")
+            if not panel.xaxis_inverted():
+                panel.invert_xaxis()
+        ax.set_ylabel("group norm ||W0[j, :]||")
+        title = "Inputs along the group-lasso path"
+        if self.estimator_name:
+            title += f" ({self.estimator_name})"
+        ax.set_title(title)
+        self.legend_ = None
+        if labelled:
+            self.legend_ = ax.legend(
+                handles=[by_input[j] for j in labelled], loc="upper left",
+                bbox_to_anchor=(1.01, 1.0), fontsize="small", title_fontsize="small",
+                title="connected longest" if len(labelled) < len(drawn) else None)
+        if len(labelled) < len(drawn):
+            ax.text(0.02, 0.96, f"{len(drawn)} inputs connected somewhere"
+                    + (f"; {len(labelled)} labelled, the rest grey" if labelled else ""),
+                    transform=ax.transAxes, va="top", fontsize="small")
+
+        self.n_kept_ = np.count_nonzero(norms[order] != 0, axis=1)
+        (self.count_line_,) = count_ax.step(a, self.n_kept_, where="mid", color="k",
+                                            label="inputs kept")
+        count_ax.set_ylabel("inputs kept")
+        count_ax.set_ylim(bottom=0)
+        count_ax.set_xlabel("group_alpha (log scale, decreasing →)")
+        self.score_ax_, self.score_line_ = None, None
+        if scores is not None:
+            self.score_ax_ = count_ax.twinx()
+            (self.score_line_,) = self.score_ax_.plot(a, scores[order], color="tab:red",
+                                                      marker="o", markersize=3,
+                                                      label=self.score_name or "score")
+            self.score_ax_.set_ylabel(self.score_name or "score", color="tab:red")
+        self.alpha_lines_ = []
+        if self.group_alpha is not None:
+            for panel in (ax, count_ax):
+                self.alpha_lines_.append(panel.axvline(
+                    float(self.group_alpha), color="tab:red", linestyle="--", linewidth=1.2,
+                    label=f"group_alpha = {self.group_alpha:.3g}"))
+        self.ax_, self.count_ax_, self.figure_ = ax, count_ax, fig
+        return self
+
+    @classmethod
+    def from_path(cls, group_alphas, group_norms, *, scores=None, group_alpha=None,
+                  feature_names=None, estimator_name=None, score_name=None, ax=None,
+                  **plot_kwargs):
+        """Plot a group-lasso path from arrays.
+
+        Parameters
+        ----------
+        group_alphas, group_norms, scores, group_alpha, feature_names, estimator_name, score_name
+            See the class parameters.
+        ax : matplotlib Axes, default=None
+            See :meth:`plot`.
+        **plot_kwargs
+            Passed to :meth:`plot` (``n_labels``, ``line_kwargs``, ``count_ax``).
+
+        Returns
+        -------
+        display : GroupPathDisplay
+        """
+        disp = cls(group_alphas=group_alphas, group_norms=group_norms, scores=scores,
+                   group_alpha=group_alpha, feature_names=feature_names,
+                   estimator_name=estimator_name, score_name=score_name)
+        return disp.plot(ax=ax, **plot_kwargs)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, group_alphas=None, n_group_alphas=12,
+                       sample_weight=None, X_test=None, y_test=None, feature_names=None,
+                       ax=None, **plot_kwargs):
+        """Run a network estimator's ``group_path`` on ``(X, y)`` and plot it.
+
+        Parameters
+        ----------
+        estimator : ElasticNetMLPClassifier or ElasticNetMLPRegressor
+            Its parameters define the networks of the path (it need not be
+            fitted and is not modified).
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data of the path.
+        y : array-like
+            Targets.
+        group_alphas : array-like, default=None
+            Grid (default: the estimator's, see its ``group_path``).
+        n_group_alphas : int, default=12
+            Grid size when ``group_alphas`` is None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights of the fits.
+        X_test, y_test : array-like, default=None
+            If given, each network of the path is scored on them (its
+            ``score`` method) and the scores are drawn.
+        feature_names : array-like of str, default=None
+            Default: ``X``'s column names when it has them.
+        ax : matplotlib Axes, default=None
+            See :meth:`plot`.
+        **plot_kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : GroupPathDisplay
+        """
+        _import_pyplot()  # fail early, before fitting a path
+        from sklearn.base import is_classifier
+
+        if (X_test is None) != (y_test is None):
+            raise ValueError("Pass both X_test and y_test, or neither.")
+        path = estimator.group_path(X, y, group_alphas=group_alphas,
+                                    n_group_alphas=n_group_alphas, sample_weight=sample_weight)
+        if feature_names is None and hasattr(X, "columns"):
+            feature_names = np.asarray(X.columns, dtype=object)
+        scores, score_name = None, None
+        if X_test is not None:
+            scores = [est.score(X_test, y_test) for est in path.estimators]
+            score_name = "test " + ("accuracy" if is_classifier(estimator) else "R^2")
+        return cls.from_path(path.group_alphas, path.group_norms, scores=scores,
+                             feature_names=feature_names, estimator_name=_default_name(estimator),
+                             score_name=score_name, ax=ax, **plot_kwargs)

@@ -12,7 +12,7 @@ from sklearn.preprocessing import StandardScaler
 
 import skreg
 from skreg import ElasticNetMLPClassifier, RegularizedLogisticRegression, regularization_path
-from skreg.plotting import MLPSparsityDisplay, RegularizationPathDisplay
+from skreg.plotting import GroupPathDisplay, MLPSparsityDisplay, RegularizationPathDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -442,3 +442,72 @@ def test_importing_skreg_plotting_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------
+# GroupPathDisplay
+# ---------------------------------------------------------------------------
+
+
+def _toy_group_path():
+    alphas = np.array([0.001, 0.01, 0.1, 1.0])
+    norms = np.array([
+        [3.0, 1.0, 0.5, 0.0],
+        [2.5, 0.6, 0.0, 0.0],
+        [2.0, 0.0, 0.2, 0.0],  # input 2 comes back once: it leaves for good at 1.0
+        [1.0, 0.0, 0.0, 0.0],
+    ])
+    return alphas, norms
+
+
+def test_group_path_display_from_path():
+    alphas, norms = _toy_group_path()
+    disp = GroupPathDisplay.from_path(alphas, norms, feature_names=list("abcd"),
+                                      group_alpha=0.01)
+    assert disp.line_features_ == ["a", "b", "c"]  # d is never connected: not drawn
+    # x axis: decreasing group_alpha, log scale, shared by both panels
+    np.testing.assert_allclose(disp.lines_[0].get_xdata(), alphas[::-1])
+    np.testing.assert_allclose(disp.lines_[1].get_ydata(), norms[::-1, 1])
+    for panel in (disp.ax_, disp.count_ax_):
+        assert panel.get_xscale() == "log" and panel.xaxis_inverted()
+    np.testing.assert_array_equal(disp.n_kept_, [1, 2, 2, 3])
+    np.testing.assert_array_equal(disp.count_line_.get_ydata(), [1, 2, 2, 3])
+    np.testing.assert_array_equal(disp.exit_alphas_, [np.inf, 0.1, 1.0, 0.001])
+    assert len(disp.alpha_lines_) == 2
+    assert disp.score_ax_ is None and disp.score_line_ is None
+    # the legend lists the inputs that stay connected longest first, in colour
+    assert disp.labelled_features_ == ["a", "c", "b"]
+    assert [t.get_text() for t in disp.legend_.get_texts()] == ["a", "c", "b"]
+    grey = GroupPathDisplay.from_path(alphas, norms, n_labels=1)
+    assert grey.labelled_features_ == ["x0"]
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in grey.lines_]
+    assert colours[0] != colours[1] == colours[2] == matplotlib.colors.to_hex("0.7")
+
+
+def test_group_path_display_scores_and_given_axes():
+    alphas, norms = _toy_group_path()
+    fig, ax = plt.subplots()
+    disp = GroupPathDisplay(group_alphas=alphas, group_norms=norms,
+                            scores=[0.9, 0.95, 0.8, 0.6], score_name="test accuracy").plot(ax=ax)
+    assert disp.ax_ is ax and disp.figure_ is fig
+    assert disp.count_ax_ is not ax and disp.count_ax_.figure is fig
+    np.testing.assert_allclose(disp.score_line_.get_ydata(), [0.6, 0.8, 0.95, 0.9])
+    assert disp.score_ax_.get_ylabel() == "test accuracy"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(group_alphas=[], group_norms=np.zeros((0, 2))), "must not be empty"),
+    (dict(group_alphas=[0.0, 1.0], group_norms=np.ones((2, 2))), "finite and > 0"),
+    (dict(group_alphas=[0.1, 1.0], group_norms=np.ones((3, 2))), "shape"),
+    (dict(group_alphas=[0.1, 1.0], group_norms=-np.ones((2, 2))), ">= 0"),
+    (dict(group_alphas=[0.1, 1.0], group_norms=np.ones((2, 2)), scores=[1.0]), "scores"),
+    (dict(group_alphas=[0.1, 1.0], group_norms=np.ones((2, 2)), feature_names=["a"]),
+     "feature_names"),
+    (dict(group_alphas=[0.1, 1.0], group_norms=np.ones((2, 2)), group_alpha=-1.0),
+     "group_alpha"),
+])
+def test_group_path_display_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GroupPathDisplay(**kwargs).plot()
+    with pytest.raises(ValueError, match="n_labels"):
+        GroupPathDisplay(group_alphas=[1.0], group_norms=[[1.0]]).plot(n_labels=-1)
