@@ -39,6 +39,14 @@ are unpickled on load). It only answers for skreg's own source files and
 only after numba's own locators declined, so nothing changes for other
 packages or where numba already found a place.
 
+It also heals unreadable cache files. A zero-length or truncated ``.nbi`` /
+``.nbc`` file (a power loss, a partial copy of a cache directory) makes
+numba's load raise (``EOFError: Ran out of input`` from pickle) in every
+later process, and the file is never rewritten. For skreg's kernels,
+:class:`_HealingFunctionCache` catches a failed load, deletes the unreadable
+file (the index, or the entry's data file), warns once per file with its
+path, and lets numba compile and save the kernel again.
+
 Not covered: the index key does not include ``NUMBA_BOUNDSCHECK``, ``NUMBA_OPT``
 or fastmath settings, so a bounds-checked run must use its own
 ``NUMBA_CACHE_DIR`` (CI does); see ``tests/test_cache.py``.
@@ -46,6 +54,7 @@ or fastmath settings, so a bounds-checked run must use its own
 
 import os
 import tempfile
+import warnings
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -100,3 +109,73 @@ def _install():
 
 
 TempDirCacheLocator = _install()
+
+
+def _in_package(py_func):
+    code = getattr(py_func, "__code__", None)
+    filename = getattr(code, "co_filename", "")
+    return os.path.dirname(os.path.abspath(filename)) == _PACKAGE_DIR
+
+
+def _discard_unreadable(cache, sig, target_context, error):
+    """Delete the cache file behind a failed load of ``cache`` (numba internals) and warn."""
+    cache_file = cache._cache_file
+    try:
+        overloads = cache_file._load_index()
+    except Exception:  # the index itself is unreadable: numba would fail to save into it too
+        path = cache_file._index_path
+    else:
+        name = overloads.get(cache._index_key(sig, target_context.codegen()))
+        if name is None:
+            return
+        path = cache_file._data_path(name)
+    try:
+        os.remove(path)
+    except FileNotFoundError:  # another process discarded it first
+        pass
+    warnings.warn(
+        f"skreg: the numba cache file {path} could not be read "
+        f"({type(error).__name__}: {error}; truncated or corrupt?). It was deleted and "
+        "the kernel is compiled again.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+
+def _install_healing():
+    """Make numba's dispatchers create :class:`_HealingFunctionCache` (once; never raises)."""
+    try:
+        from numba.core import caching, dispatcher
+    except ImportError:
+        return None
+    if getattr(dispatcher.FunctionCache, "_skreg_healing", False):  # a reloaded module
+        return dispatcher.FunctionCache
+
+    class _HealingFunctionCache(dispatcher.FunctionCache):
+        """numba's function cache that, for skreg's kernels, recompiles over unreadable files.
+
+        Other packages' functions behave exactly as with numba's own class.
+        """
+
+        _skreg_healing = True
+
+        def load_overload(self, sig, target_context):
+            try:
+                return super().load_overload(sig, target_context)
+            except Exception as error:
+                if not _in_package(self._py_func):
+                    raise
+                try:
+                    _discard_unreadable(self, sig, target_context, error)
+                except (AttributeError, OSError):  # numba internals moved, or no access
+                    raise error from None
+                return None  # numba compiles, then saves a fresh entry
+
+    if not (issubclass(_HealingFunctionCache, caching.Cache)
+            and hasattr(caching, "IndexDataCacheFile")):
+        return None
+    dispatcher.FunctionCache = _HealingFunctionCache
+    return _HealingFunctionCache
+
+
+HealingFunctionCache = _install_healing()

@@ -89,8 +89,10 @@ def _root_can_drop_capabilities():
     return True
 
 
-def run_child(env_extra, cwd, read_only=False, drop=("NUMBA_CACHE_DIR",)):
-    """Run :data:`CHILD` in ``cwd``; return its JSON report and numba's cache log for ``KERNEL``.
+def run_child(env_extra, cwd, read_only=False, drop=("NUMBA_CACHE_DIR",), child=None,
+              kernel=KERNEL):
+    """Run ``child`` (default :data:`CHILD`) in ``cwd``; return its JSON report and numba's
+    cache log for ``kernel``.
 
     ``env_extra`` must set ``PYTHONPATH`` to the skreg to test (``-c`` puts ``cwd`` first).
     """
@@ -101,12 +103,12 @@ def run_child(env_extra, cwd, read_only=False, drop=("NUMBA_CACHE_DIR",)):
     preexec = None
     if read_only and os.geteuid() == 0:
         preexec = _drop_dac_capabilities
-    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", child or CHILD], env=env, capture_output=True,
                           text=True, timeout=600, preexec_fn=preexec, cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     report = json.loads([line for line in lines if line.startswith("{")][-1])
-    log = [line for line in lines if line.startswith("[cache]") and KERNEL in line]
+    log = [line for line in lines if line.startswith("[cache]") and kernel in line]
     return report, log
 
 
@@ -230,3 +232,45 @@ def test_cache_is_not_shared_between_cpu_types(tmp_path):
     (k1, f1), (k2, f2) = overloads.items()
     assert k1[0] == k2[0] and k1[1] != k2[1] and f1 != f2
     assert {k1[1][1], k2[1][1]} == {"generic", r_host["magic"][1]}
+
+
+# The child: call one small kernel (cheap to compile) and report the warnings that mention
+# the cache.
+HEALING_CHILD = r"""
+import json, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import skreg
+    from skreg import _losses
+    value = float(_losses.log1pexp(0.5))
+print(json.dumps(dict(value=value, cache_path=_losses.log1pexp._cache._cache_path,
+                      warnings=[str(w.message) for w in caught if "cache" in str(w.message)])))
+"""
+
+
+def test_unreadable_cache_files_are_discarded_recompiled_and_reported(tmp_path):
+    """A zero-length or truncated cache file (power loss, partial copy) used to make every
+    later process fail with ``EOFError: Ran out of input``: the process that meets it warns
+    once naming the file, recompiles and rewrites it, and the next process loads again."""
+    env = dict(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(PACKAGE.parent))
+
+    def run():
+        return run_child(env, tmp_path, child=HEALING_CHILD, kernel="log1pexp")
+
+    first, log = run()
+    assert _saved(log) and not first["warnings"]
+    for damage in ("empty data file", "empty index", "half a data file"):
+        suffix = ".nbi" if damage == "empty index" else ".nbc"
+        (path,) = [p for p in Path(first["cache_path"]).glob("*" + suffix)
+                   if "log1pexp" in p.name]
+        content = path.read_bytes()
+        path.write_bytes(content[: len(content) // 2] if damage.startswith("half") else b"")
+        healed, log = run()
+        assert healed["value"] == first["value"]
+        (message,) = healed["warnings"]  # one warning, for the damaged file only
+        assert str(path) in message and "compiled again" in message, damage
+        if damage.startswith("empty"):
+            assert "EOFError: Ran out of input" in message
+        assert _saved(log) and not _loaded(log) and path.stat().st_size > 0
+    again, log = run()
+    assert not again["warnings"] and _loaded(log) and not _saved(log)
