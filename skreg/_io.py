@@ -26,8 +26,8 @@ CSV_EXTENSIONS = (".csv",)
 SVMLIGHT_EXTENSIONS = (".svm", ".svmlight", ".libsvm")
 #: Delimiters a CSV file is sniffed for (without ``--sep``).
 SNIFFED_DELIMITERS = ",;\t|"
-#: Longest header line read (characters): a longer first line is not a CSV header.
-MAX_HEADER_CHARS = 64 * 2**20
+#: Longest line (a CSV header, an svmlight sample) read before its end: longer is no such file.
+MAX_LINE_CHARS = 64 * 2**20
 #: Cells read as missing besides pandas' defaults ("", "NA", "NaN", "null", ...).
 EXTRA_MISSING = ["?"]
 #: Cells per pandas chunk (CSV) and bytes per block (svmlight).
@@ -276,7 +276,7 @@ def _read_head(path, encoding):
     """The file's first non-blank line and about 1 MB (at least 20 lines) after it, whole lines.
 
     Leading blank lines are dropped as they stream by (a file of blank lines
-    costs time, not memory); a first line longer than MAX_HEADER_CHARS, or NUL
+    costs time, not memory); a first line longer than MAX_LINE_CHARS, or NUL
     characters (binary data, or UTF-16 read as UTF-8), are an InputError.
     """
     head, complete = "", False
@@ -298,10 +298,10 @@ def _read_head(path, encoding):
                 head += piece
                 newline = head.find("\n")
                 if newline < 0:
-                    if len(head) > MAX_HEADER_CHARS:
+                    if len(head) > MAX_LINE_CHARS:
                         raise InputError(
                             f"{escape(path)}: the first line is longer than "
-                            f"{format_size(MAX_HEADER_CHARS)}: not a CSV header"
+                            f"{format_size(MAX_LINE_CHARS)}: not a CSV header"
                         )
                 elif len(head) > newline + 2**20 and head.count("\n") > 20:
                     break
@@ -449,7 +449,11 @@ def _numeric_matrix(chunks, positions):
     start = 0
     for i in range(len(chunks)):
         chunk, chunks[i] = chunks[i], None
-        values[start:start + len(chunk)] = chunk.iloc[:, positions].to_numpy(dtype=np.float64)
+        if np.isin(_kinds(chunk), list("biuf")).all():
+            # One pass over the chunk's blocks (selecting columns first costs one per column).
+            values[start:start + len(chunk)] = chunk.to_numpy(dtype=np.float64)[:, positions]
+        else:
+            values[start:start + len(chunk)] = chunk.iloc[:, positions].to_numpy(np.float64)
         start += len(chunk)
         del chunk
     return values
@@ -621,7 +625,7 @@ _SVM_LABEL = re.compile(rb"(?m)^[ \t]*([^\s#]+)")
 _BLANK_LINES = re.compile(rb"(?m)^[ \t\r]*\n")
 
 
-def _svmlight_blocks(path, budget):
+def _svmlight_blocks(path):
     """Blocks of whole lines (bytes), blank lines removed; InputError on binary data."""
     opener = gzip.open if _is_gzip(path) else open
     pending = b""
@@ -638,12 +642,12 @@ def _svmlight_blocks(path, budget):
                 return
             cut = data.rfind(b"\n") + 1
             pending = data[cut:]
-            if len(pending) > MAX_HEADER_CHARS:
+            if len(pending) > MAX_LINE_CHARS:
                 raise InputError(f"{escape(path)}: a line longer than "
-                                 f"{format_size(MAX_HEADER_CHARS)}: not an svmlight file")
-            block = _BLANK_LINES.sub(b"", data[:cut])
-            if block.strip():
-                yield block
+                                 f"{format_size(MAX_LINE_CHARS)}: not an svmlight file")
+            block = data[:cut]
+            if block.strip():  # a block of blank lines costs one scan, no parsing
+                yield _BLANK_LINES.sub(b"", block)
 
 
 def _read_svmlight(path, max_bytes=None):
@@ -659,7 +663,7 @@ def _read_svmlight(path, max_bytes=None):
     data, indices, indptr, labels = [], [], [np.zeros(1, dtype=np.int64)], []
     n_rows = nnz = 0
     try:
-        for block in _svmlight_blocks(path, budget):
+        for block in _svmlight_blocks(path):
             X, _ = load_svmlight_file(io.BytesIO(block), zero_based=True)
             tokens = np.array(_SVM_LABEL.findall(block))
             if tokens.shape[0] != X.shape[0]:

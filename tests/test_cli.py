@@ -528,7 +528,7 @@ def test_huge_expansion_is_refused_in_one_line(tmp_path, capsys, monkeypatch, ca
     """
     import skreg._io
 
-    monkeypatch.setattr(skreg._io, "MAX_HEADER_CHARS", 2**20)
+    monkeypatch.setattr(skreg._io, "MAX_LINE_CHARS", 2**20)
     kind, what = case.split(" ", 1)
     ext = ".csv.gz" if kind == "csv" else ".svm.gz"
     unit = {"rows": b"0,0,1\n" if kind == "csv" else b"1 1:0.5 2:1\n", "NUL": b"\0",
