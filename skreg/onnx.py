@@ -205,21 +205,26 @@ def _label_constants(operator):
     raise ValueError(f"ONNX class labels must be numbers or strings; classes_ holds {classes!r}.")
 
 
+def _n_outputs(est):
+    """Columns of the raw output: rows of ``coef_``, or units of the network's last layer."""
+    return est.coefs_[-1].shape[1] if hasattr(est, "coefs_") else np.atleast_2d(est.coef_).shape[0]
+
+
 def _raw_outputs(operator, opv):
     """The model's raw outputs, shape (n, n_outputs): the linear decision function, or the
-    network's output-layer pre-activations; with the compute dtype and n_outputs."""
+    network's output-layer pre-activations; with n_outputs and the compute dtype."""
     est = operator.raw_operator
     if hasattr(est, "coefs_"):
         node, dtype = _mlp_outputs(operator, opv)
-        return node, est.coefs_[-1].shape[1], dtype
-    node, dtype = _linear_scores(operator, opv)
-    return node, np.atleast_2d(est.coef_).shape[0], dtype
+    else:
+        node, dtype = _linear_scores(operator, opv)
+    return node, _n_outputs(est), dtype
 
 
 def _is_multilabel(est):
     """A multilabel classifier: one independent logistic output per label."""
-    return getattr(est, "out_activation_", None) == "logistic" and len(est.classes_) > 1 and (
-        est.coefs_[-1].shape[1] == len(est.classes_))
+    return (getattr(est, "out_activation_", None) == "logistic" and len(est.classes_) > 1
+            and _n_outputs(est) == len(est.classes_))
 
 
 def _classifier_output_shapes(operator):
@@ -239,9 +244,7 @@ def _classifier_output_shapes(operator):
 def _regressor_output_shapes(operator):
     """One (n, n_targets) output, n_targets = 1 for a single target (skl2onnx's convention)."""
     check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
-    est = operator.raw_operator
-    n_targets = (est.coefs_[-1].shape[1] if hasattr(est, "coefs_")
-                 else np.atleast_2d(est.coef_).shape[0])
+    n_targets = _n_outputs(operator.raw_operator)
     tensor = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
               else FloatTensorType)
     operator.outputs[0].type = tensor([operator.inputs[0].get_first_dimension(), n_targets])
