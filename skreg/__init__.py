@@ -18,6 +18,9 @@ ElasticNetMLPClassifier
     Multilayer perceptron trained by proximal SGD / Adam with an elastic-net
     penalty (exact zeros), dropout, max-norm, batch norm, early stopping and
     input noise.
+ElasticNetMLPRegressor
+    The same network with identity outputs and the halved squared error
+    (multi-output y).
 
 Constants
 ---------
@@ -51,7 +54,7 @@ from .linear_model import (
     RegularizedLogisticRegressionCV,
     regularization_path,
 )
-from .neural_network import ElasticNetMLPClassifier
+from .neural_network import ElasticNetMLPClassifier, ElasticNetMLPRegressor
 from . import datasets, plotting  # light: plotting imports matplotlib lazily
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "RegularizedLogisticRegression",
     "RegularizedLogisticRegressionCV",
     "ElasticNetMLPClassifier",
+    "ElasticNetMLPRegressor",
     "regularization_path",
 ]
 __version__ = "0.1.0"

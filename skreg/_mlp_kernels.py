@@ -1,45 +1,32 @@
-"""Training and inference kernels of :class:`skreg.neural_network.ElasticNetMLPClassifier`.
+"""Numba leaf kernels of the network estimators (:mod:`skreg.neural_network`).
 
 Structure (chosen for cold-start time)
 --------------------------------------
-:func:`train_epoch` runs a whole epoch: for every mini-batch the forward
-pass, the loss, the backward pass, the optimizer step, the proximal step and
-the max-norm projection. The mini-batch loop is plain Python; the matrix
-products are numpy GEMMs (``np.dot(..., out=...)`` into preallocated
-buffers); numba compiles only *leaf* kernels, the fused elementwise loops
-that numpy would need several passes for:
+An epoch (``skreg.neural_network._training.train_epoch``) runs, for every
+mini-batch, the forward pass, the loss, the backward pass, the optimizer
+step, the proximal step and the max-norm projection. The mini-batch loop is
+plain Python; the matrix products are numpy GEMMs (``np.dot(..., out=...)``
+into preallocated buffers); numba compiles only the *leaf* kernels here, the
+fused elementwise loops that numpy would need several passes for:
 
 * activation + bias (one kernel per activation) and its derivative,
-* the output loss and its gradient,
+* the output loss and its gradient (softmax / logistic for class indices,
+  independent logistic outputs for 0/1 targets, squared error),
 * the Adam / SGD step fused with the L1 prox,
 * dropout masks and input noise (counter-based random numbers),
 * batch normalization (training mode), the sparse first layer.
 
 No kernel calls another large kernel, and each is compiled only when a fit
 uses it (a ReLU / Adam / dense fit never compiles the tanh, SGD, dropout,
-batch-norm or sparse kernels). numba re-optimizes and re-emits every callee
-inside each caller's module, so the former design (one ``train_epoch`` kernel
-calling a five-level tree of kernels) paid the machine code of the leaves
-five times: about 19 s of compilation for the first fit, against about 1-2 s
-now. The Python loop costs a few microseconds per mini-batch (see
-``benchmarks/bench_startup.py`` and ``bench_mlp.py`` for both sides).
-Inference (:func:`predict_logits`) and the row hashes (:func:`row_keys`) are
-numpy only.
+batch-norm or sparse kernels): numba re-optimizes and re-emits every callee
+inside each caller's module, so a tree of kernels pays the machine code of
+its leaves once per level. The Python loop costs a few microseconds per
+mini-batch (see ``benchmarks/bench_startup.py`` and ``bench_mlp.py``).
+Inference and the row hashes (:func:`row_keys`) are numpy only.
 
-Memory layout
--------------
-Every trainable parameter lives in one flat vector ``theta`` (the input's
-float dtype)::
-
-    [ W_0 | W_1 | ... | W_{L-1} | b_0 | ... | b_{L-1} | gamma_0 beta_0 | ... ]
-      ^---- penalized prefix ----^  (biases and batch-norm scale/shift are not)
-
-``W_l`` (``sizes[l] x sizes[l+1]``, C order) starts at ``w_off[l]``, ``b_l`` at
-``b_off[l]``; with batch norm, hidden layer ``l`` has ``gamma_l`` at
-``bn_off[l]`` and ``beta_l`` right after. The gradient and the optimizer
-state (``m``, ``v``) have the same layout, so the Adam / SGD update and the
-proximal step are one fused loop over a vector, and the L1 prox only touches
-the weight prefix. The per-layer matrices are views of these vectors.
+The parameter vectors the optimizer kernels update are laid out by
+``skreg.neural_network._layout.Layout``; the kernels here only see
+per-layer views or contiguous segments of them.
 
 Randomness
 ----------
@@ -64,28 +51,15 @@ dtype), so a fit compiles each kernel it uses once per dtype; see
 """
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit
-from scipy.special import expit
 
 from ._losses import log1pexp, logsumexp_row, sigmoid
-from ._prox import max_norm_project, soft_threshold
+from ._prox import soft_threshold
 
 #: ``error_model="numpy"``: float division follows IEEE (inf/nan, no Python
 #: ZeroDivisionError branch), which lets LLVM vectorize the fused optimizer
 #: loops (4-8x faster); non-finite values are caught by the loss check.
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-
-ACT_RELU, ACT_TANH, ACT_LOGISTIC = 0, 1, 2
-SOLVER_ADAM, SOLVER_SGD = 0, 1
-
-# Indices into the integer option vector ``opts`` (int64).
-O_ACT, O_SOLVER, O_NESTEROV, O_BATCH, O_SPARSE, O_BN, O_SEED = 0, 1, 2, 3, 4, 5, 6
-N_OPTS = 7
-# Indices into the float hyper-parameter vector ``hyper`` (float64).
-H_LR, H_BETA1, H_BETA2, H_EPS, H_MOMENTUM, H_ALPHA, H_L1_RATIO = 0, 1, 2, 3, 4, 5, 6
-H_MAX_NORM, H_NOISE, H_BN_MOMENTUM, H_BN_EPS = 7, 8, 9, 10
-N_HYPER = 11
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LAYER_MIX = np.uint64(0xD6E8FEB86659FD93)
@@ -333,6 +307,59 @@ def _output_loss_grad(Zout, bias, G, gb, y, w, rows, scale):
 
 
 @njit(**_JIT)
+def _sigmoid_loss_grad(Zout, bias, G, gb, Y, w, rows, scale):
+    """Independent logistic outputs (multilabel): like :func:`_output_loss_grad` for 0/1 ``Y``.
+
+    The loss of a sample is the sum over its outputs of the logistic loss;
+    ``G = scale * w_i * (sigmoid(z_ik) - Y_ik)``.
+    """
+    b, K = Zout.shape
+    loss = 0.0
+    for k in range(K):
+        gb[k] = 0.0
+    for r in range(b):
+        i = rows[r]
+        wi = w[i]
+        c = scale * wi
+        for k in range(K):
+            z = Zout[r, k] + bias[k]
+            Zout[r, k] = z
+            yy = Y[i, k]
+            loss += wi * (log1pexp(z) - yy * z)
+            g = c * (sigmoid(z) - yy)
+            G[r, k] = g
+            gb[k] += g
+    return loss
+
+
+@njit(**_JIT)
+def _squared_loss_grad(Zout, bias, G, gb, Y, w, rows, scale):
+    """Identity outputs: halved squared error averaged over the ``K`` outputs.
+
+    The loss of a sample is ``sum_k (z_ik - Y_ik)^2 / (2 K)``;
+    ``G = scale * w_i * (z_ik - Y_ik) / K``.
+    """
+    b, K = Zout.shape
+    inv_k = 1.0 / K
+    loss = 0.0
+    for k in range(K):
+        gb[k] = 0.0
+    for r in range(b):
+        i = rows[r]
+        wi = w[i] * inv_k
+        c = scale * wi
+        for k in range(K):
+            z = Zout[r, k] + bias[k]
+            Zout[r, k] = z
+            d = z - Y[i, k]
+            loss += 0.5 * wi * d * d
+            g = c * d
+            G[r, k] = g
+            gb[k] += g
+    return loss
+
+
+@njit(**_JIT)
 def _column_sums(G, gb):
     """``gb = G.sum(axis=0)`` (a bias gradient)."""
     b, n = G.shape
@@ -433,11 +460,6 @@ def _sparse_backward(vals, indices, indptr, rows, G, GW):
                     GW[col, u] += v * G[r, u]
 
 
-_FORWARD = {ACT_RELU: _relu_forward, ACT_TANH: _tanh_forward, ACT_LOGISTIC: _logistic_forward}
-_BACKWARD = {ACT_RELU: _relu_backward, ACT_TANH: _tanh_backward,
-             ACT_LOGISTIC: _logistic_backward}
-
-
 # ---------------------------------------------------------------------------
 # Optimizer step + proximal step
 # ---------------------------------------------------------------------------
@@ -502,303 +524,3 @@ def _sgd_prox_segment(theta, grad, vel, lo, hi, lr, mom, nesterov, l2, l1):
         if l1 > 0.0:
             x = soft_threshold(x, lr * l1)
         th[j] = x
-
-
-class _Optimizer:
-    """One optimizer step (Adam or SGD) + L1 prox + max-norm on the flat vectors."""
-
-    def __init__(self, theta, grad, m, v, n_weights, Ws, opts, hyper):
-        self.theta, self.grad, self.m, self.v = theta, grad, m, v
-        self.n_weights = int(n_weights)
-        self.n_params = int(theta.shape[0])
-        self.Ws = Ws
-        cast = theta.dtype.type
-        alpha, l1_ratio = float(hyper[H_ALPHA]), float(hyper[H_L1_RATIO])
-        self.l1 = cast(alpha * l1_ratio)
-        self.l2 = cast(alpha * (1.0 - l1_ratio))
-        self.zero = cast(0.0)
-        self.adam = opts[O_SOLVER] == SOLVER_ADAM
-        self.lr = float(hyper[H_LR])
-        self.b1, self.b2 = float(hyper[H_BETA1]), float(hyper[H_BETA2])
-        self.sc = np.array([self.lr, self.b1, 1.0 - self.b1, self.b2, 1.0 - self.b2,
-                            float(hyper[H_EPS]), 1.0, 1.0], dtype=theta.dtype)
-        self.mom = float(hyper[H_MOMENTUM])
-        self.nesterov = bool(opts[O_NESTEROV] != 0)
-        self.max_norm = float(hyper[H_MAX_NORM])
-
-    def step(self, t):
-        """Step number ``t`` (1-based)."""
-        th, gr, nw, n_params = self.theta, self.grad, self.n_weights, self.n_params
-        if self.adam:
-            sc = self.sc
-            sc[6] = 1.0 / (1.0 - self.b1 ** t)
-            sc[7] = 1.0 / (1.0 - self.b2 ** t)
-            _adam_prox_segment(th, gr, self.m, self.v, 0, nw, sc, self.l2, self.l1)
-            _adam_prox_segment(th, gr, self.m, self.v, nw, n_params, sc, self.zero, self.zero)
-        else:
-            _sgd_prox_segment(th, gr, self.m, 0, nw, self.lr, self.mom, self.nesterov,
-                              self.l2, self.l1)
-            _sgd_prox_segment(th, gr, self.m, nw, n_params, self.lr, self.mom, self.nesterov,
-                              self.zero, self.zero)
-        if self.max_norm > 0.0:
-            for W in self.Ws:
-                max_norm_project(W, self.max_norm)
-
-
-# ---------------------------------------------------------------------------
-# One pass over a batch (Python driver of the kernels and GEMMs)
-# ---------------------------------------------------------------------------
-
-
-def _param_views(vec, sizes, w_off, b_off, bn_off, bn):
-    """Per-layer views ``(W, b, gamma, beta)`` of a vector in the ``theta`` layout."""
-    L = len(sizes) - 1
-    Ws = [vec[w_off[l]:w_off[l] + sizes[l] * sizes[l + 1]].reshape(sizes[l], sizes[l + 1])
-          for l in range(L)]
-    bs = [vec[b_off[l]:b_off[l] + sizes[l + 1]] for l in range(L)]
-    gammas, betas = [], []
-    if bn:
-        for l in range(L - 1):
-            n = sizes[l + 1]
-            gammas.append(vec[bn_off[l]:bn_off[l] + n])
-            betas.append(vec[bn_off[l] + n:bn_off[l] + 2 * n])
-    return Ws, bs, gammas, betas
-
-
-class _Pass:
-    """Buffers and parameter views for training passes over batches of at most ``B`` rows.
-
-    Built once per :func:`train_epoch` call; the views alias ``theta``,
-    ``grad`` and ``bn_run``, which the kernels update in place.
-    """
-
-    def __init__(self, X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off,
-                 b_off, bn_off, drop, opts, hyper, B):
-        sizes = [int(s) for s in sizes]
-        self.sizes = sizes
-        L = self.L = len(sizes) - 1
-        dt = theta.dtype
-        self.X, self.data, self.indices, self.indptr, self.keys = X, data, indices, indptr, keys
-        self.sparse = bool(opts[O_SPARSE] != 0)
-        self.bn = bool(opts[O_BN] != 0)
-        self.Ws, self.bs, self.gammas, self.betas = _param_views(
-            theta, sizes, w_off, b_off, bn_off, self.bn)
-        self.GWs, self.gbs, self.ggammas, self.gbetas = _param_views(
-            grad, sizes, w_off, b_off, bn_off, self.bn)
-        self.drop = [float(p) for p in drop]
-        self.noise = float(hyper[H_NOISE])
-        self.perturb = self.drop[0] > 0.0 or self.noise > 0.0
-        self.seed = np.uint64(opts[O_SEED])
-        self.bn_momentum, self.bn_eps = float(hyper[H_BN_MOMENTUM]), float(hyper[H_BN_EPS])
-        act = int(opts[O_ACT])
-        self.forward_act, self.backward_act = _FORWARD[act], _BACKWARD[act]
-        H = sum(sizes[1:-1])
-        self.run_means, self.run_vars = [], []
-        pos = 0
-        for l in range(L - 1):
-            n = sizes[l + 1]
-            self.run_means.append(bn_run[pos:pos + n])
-            self.run_vars.append(bn_run[H + pos:H + pos + n])
-            pos += n
-        self.Z = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
-        self.G = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
-        self.A = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
-        self.D = [np.zeros((B, n), dtype=dt) if self.drop[l + 1] > 0.0 else None
-                  for l, n in enumerate(sizes[1:-1])]
-        if self.bn:
-            self.no_bias = [np.zeros(n, dtype=dt) for n in sizes[1:-1]]
-            self.XH = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
-            self.stats = [np.zeros(2 * n, dtype=dt) for n in sizes[1:-1]]
-        if self.sparse:
-            self.XB = None
-            self.xv = np.empty_like(data) if self.perturb else data
-        else:
-            self.XB = np.zeros((B, sizes[0]), dtype=dt)
-        self._cache = {}
-
-    def _views(self, b):
-        """The buffers cut to ``b`` rows (cached: an epoch has at most two batch sizes)."""
-        v = self._cache.get(b)
-        if v is None:
-            def cut(bufs):
-                return [None if M is None else M[:b] for M in bufs]
-
-            v = (cut(self.Z), cut(self.G), cut(self.A), cut(self.D),
-                 cut(self.XH) if self.bn else None,
-                 None if self.XB is None else self.XB[:b])
-            self._cache[b] = v
-        return v
-
-    def run(self, rows, y, w, scale, epoch):
-        """Forward + backward over the batch ``rows``: returns its weighted loss.
-
-        Leaves the gradient of ``scale * loss`` in ``grad`` (biases of
-        batch-norm layers excepted: their gradient stays 0).
-        """
-        b = rows.shape[0]
-        L = self.L
-        Ws, bs, drop, bn = self.Ws, self.bs, self.drop, self.bn
-        Zs, Gs, As, Ds, XHs, XB = self._views(b)
-        wb = None
-        if bn:
-            wr = w[rows]
-            s = wr.sum()
-            wb = wr / s if s > 0.0 else np.full(b, 1.0 / b)
-        # ---- forward
-        if self.sparse:
-            _sparse_forward(self.data, self.indices, self.indptr, rows, Ws[0], Zs[0], self.xv,
-                            self.keys, self.seed, epoch, drop[0], self.noise, self.perturb)
-        else:
-            _gather_rows(self.X, rows, XB)
-            if self.perturb:
-                _perturb_rows(XB, XB, self.keys, rows, self.seed, epoch, 0, drop[0],
-                              self.noise, False)
-            np.dot(XB, Ws[0], out=Zs[0])
-        for l in range(L - 1):
-            Z = Zs[l]
-            if l > 0:
-                np.dot(As[l - 1], Ws[l], out=Z)
-            if bn:
-                _batch_norm_train(Z, XHs[l], self.stats[l], self.gammas[l], self.betas[l], wb,
-                                  self.run_means[l], self.run_vars[l], self.bn_momentum,
-                                  self.bn_eps)
-            # with batch norm the hidden bias is redundant (beta is the shift): not used
-            self.forward_act(Z, As[l], self.no_bias[l] if bn else bs[l])
-            p = drop[l + 1]
-            if p > 0.0:
-                _perturb_rows(As[l], Ds[l], self.keys, rows, self.seed, epoch, l + 1, p, 0.0,
-                              True)
-        Z = Zs[L - 1]
-        if L > 1:
-            np.dot(As[L - 2], Ws[L - 1], out=Z)
-        loss = _output_loss_grad(Z, bs[L - 1], Gs[L - 1], self.gbs[L - 1], y, w, rows, scale)
-        if not np.isfinite(loss):
-            return loss
-        # ---- backward
-        GWs = self.GWs
-        for l in range(L - 1, 0, -1):
-            G = Gs[l]
-            np.dot(As[l - 1].T, G, out=GWs[l])
-            k = l - 1
-            Gp = Gs[k]
-            np.dot(G, Ws[l].T, out=Gp)
-            use_d = drop[l] > 0.0
-            # the hidden bias gradient (column sums) comes out of the same kernel
-            self.backward_act(Gp, Zs[k], Ds[k] if use_d else Gp, self.gbs[k], use_d, not bn)
-            if bn:
-                _batch_norm_backward(Gp, XHs[k], self.stats[k], self.gammas[k],
-                                     self.ggammas[k], self.gbetas[k], wb)
-        if self.sparse:
-            _sparse_backward(self.xv, self.indices, self.indptr, rows, Gs[0], GWs[0])
-        else:
-            np.dot(XB.T, Gs[0], out=GWs[0])
-        return loss
-
-
-# ---------------------------------------------------------------------------
-# Entry points
-# ---------------------------------------------------------------------------
-
-
-def train_epoch(X, data, indices, indptr, y, w, keys, order, theta, m, v, bn_run, sizes,
-                w_off, b_off, bn_off, n_weights, drop, opts, hyper, epoch, t):
-    """One epoch of mini-batch proximal SGD / Adam over the rows ``order``.
-
-    ``w`` are the sample weights normalized to sum to one over ``order``; the
-    gradient of a batch of ``b`` rows is ``(n / b) * sum_batch w_i grad loss_i``
-    (unbiased for the weighted mean loss, exact for a full batch).
-
-    Returns ``(loss, t, status)``: the weighted mean loss accumulated during
-    the epoch (without penalty), the step counter, and ``status`` 1 if a
-    non-finite loss stopped the epoch (parameters are then garbage).
-    """
-    n = order.shape[0]
-    B = int(min(opts[O_BATCH], n))
-    grad = np.zeros_like(theta)
-    ps = _Pass(X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off, b_off,
-               bn_off, drop, opts, hyper, B)
-    opt = _Optimizer(theta, grad, m, v, n_weights, ps.Ws, opts, hyper)
-    order = np.ascontiguousarray(order, dtype=np.int64)
-    epoch = int(epoch)
-    t = int(t)
-    loss = 0.0
-    # a diverging fit overflows in the GEMMs: it is reported by the loss check, not warned
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, n, B):
-            rows = order[start:start + B]
-            batch_loss = ps.run(rows, y, w, n / rows.shape[0], epoch)
-            if not np.isfinite(batch_loss):
-                return batch_loss, t, 1
-            loss += batch_loss
-            t += 1
-            opt.step(t)
-    if not np.isfinite(loss) or not np.all(np.isfinite(theta)):
-        return np.nan, t, 1
-    return loss, t, 0
-
-
-def loss_and_gradient(X, data, indices, indptr, y, w, keys, theta, bn_run, sizes, w_off, b_off,
-                      bn_off, drop, opts, hyper, epoch):
-    """Full-batch training-mode loss (no penalty) and its gradient wrt ``theta``.
-
-    Used by the tests (gradient checks, the proximal fixed point). ``bn_run``
-    is updated as in a training step.
-    """
-    n = w.shape[0]
-    grad = np.zeros_like(theta)
-    ps = _Pass(X, data, indices, indptr, keys, theta, grad, bn_run, sizes, w_off, b_off,
-               bn_off, drop, opts, hyper, n)
-    loss = ps.run(np.arange(n, dtype=np.int64), y, w, 1.0, int(epoch))
-    return loss, grad
-
-
-_ACT_NUMPY = {
-    ACT_RELU: lambda Z: np.maximum(Z, 0.0, out=Z),
-    ACT_TANH: lambda Z: np.tanh(Z, out=Z),
-    ACT_LOGISTIC: lambda Z: expit(Z, out=Z),
-}
-
-
-def predict_logits(X, data, indices, indptr, theta, bn_run, sizes, w_off, b_off, bn_off, opts,
-                   hyper, chunk):
-    """Logits of every row in inference mode (no dropout or noise, running batch-norm stats).
-
-    numpy only (no compilation): chunks of ``chunk`` rows, GEMMs and ufuncs.
-    """
-    sizes = [int(s) for s in sizes]
-    L = len(sizes) - 1
-    bn = opts[O_BN] != 0
-    Ws, bs, gammas, betas = _param_views(theta, sizes, w_off, b_off, bn_off, bn)
-    act = _ACT_NUMPY[int(opts[O_ACT])]
-    eps = float(hyper[H_BN_EPS])
-    if opts[O_SPARSE] != 0:
-        n = indptr.shape[0] - 1
-        X = sp.csr_matrix((data, indices, indptr), shape=(n, sizes[0]))
-    else:
-        n = X.shape[0]
-    H = sum(sizes[1:-1])
-    affine = []  # batch-norm eval as one scale and shift per hidden layer
-    pos = 0
-    for l in range(L - 1):
-        if bn:
-            k = sizes[l + 1]
-            scale = gammas[l] / np.sqrt(bn_run[H + pos:H + pos + k] + eps)
-            affine.append((scale, betas[l] - bn_run[pos:pos + k] * scale))
-            pos += k
-        else:
-            affine.append(None)
-    out = np.empty((n, sizes[L]), dtype=theta.dtype)
-    B = max(1, min(int(chunk), n))
-    for start in range(0, n, B):
-        A = X[start:start + B]
-        for l in range(L):
-            Z = np.asarray(A @ Ws[l])
-            if l < L - 1 and affine[l] is not None:
-                Z *= affine[l][0]
-                Z += affine[l][1]
-            else:
-                Z += bs[l]
-            if l < L - 1:
-                A = act(Z)
-        out[start:start + B] = Z
-    return out

@@ -349,6 +349,8 @@ def _check_rejected_and_state_kept(spec, fit_bad, exc=(ValueError, TypeError), m
 @pytest.mark.parametrize("case", BAD_DATA, ids=[c[0] for c in BAD_DATA])
 def test_bad_data_is_rejected_and_leaves_the_model_intact(spec, case):
     _, make, match = case
+    if spec.kind == "mlp" and case[0] in ("2d-y", "multilabel-y"):
+        pytest.skip("a 0/1 indicator y is a multilabel target for the MLP (test_neural_network)")
     X, y = data()
     # Different feature count too: a failed fit must not re-set n_features_in_.
     Xb, yb, kwargs = make(np.c_[X, X[:, :2]], y)
@@ -457,7 +459,8 @@ def test_mlp_failed_partial_fit_keeps_the_model(make, match):
     assert_same_state(before, state(est))
     np.testing.assert_array_equal(est.predict_proba(X), proba)
     est.partial_fit(X, y)  # and it can go on
-    assert est.n_iter_ == before["n_iter_"] + 1
+    assert len(est.loss_curve_) == len(before["loss_curve_"]) + 1
+    assert est.t_ == before["t_"] + len(y)
 
 
 @every_estimator

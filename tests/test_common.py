@@ -8,9 +8,22 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from skreg import (
     ElasticNetMLPClassifier,
+    ElasticNetMLPRegressor,
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
 )
+
+MLP_SWITCHES = [
+    {},
+    {"early_stopping": True},
+    {"batch_norm": True},
+    {"dropout": 0.2},
+    {"penalty": "l1"},
+    {"input_noise": 0.1},
+    {"max_norm": 3.0},
+    {"max_grad_norm": 1.0},
+    {"solver": "sgd"},
+]
 
 ESTIMATORS = [
     RegularizedLogisticRegression(),
@@ -24,17 +37,12 @@ ESTIMATORS = [
     RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[0.3, 0.9], n_alphas=5,
                                     scoring="accuracy", one_standard_error=True, cv=3),
     RegularizedLogisticRegressionCV(penalty="l0", l1_ratios=[0.5], n_alphas=5, cv=3),
-    # Small networks keep the checks fast; every other parameter at its default.
-    ElasticNetMLPClassifier(hidden_layer_sizes=(16,), max_iter=100, random_state=0),
-    ElasticNetMLPClassifier(
-        hidden_layer_sizes=(16,), penalty="l1", alpha=1e-4, dropout=0.1, max_iter=100,
-        learning_rate_init=3e-3, random_state=0,
-    ),
-    ElasticNetMLPClassifier(
-        hidden_layer_sizes=(16, 8), batch_norm=True, early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=20, max_iter=100, learning_rate_init=3e-3,
-        random_state=0,
-    ),
+    # The networks: every default, then each switch turned on alone at otherwise default settings.
+    *[
+        network(**switch)
+        for network in (ElasticNetMLPClassifier, ElasticNetMLPRegressor)
+        for switch in MLP_SWITCHES
+    ],
 ]
 
 

@@ -1,4 +1,4 @@
-"""Tests of skreg.neural_network.ElasticNetMLPClassifier."""
+"""Tests of skreg.neural_network: ElasticNetMLPClassifier and ElasticNetMLPRegressor."""
 
 import pickle
 import warnings
@@ -6,14 +6,20 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import (
+    load_digits,
+    make_classification,
+    make_friedman1,
+    make_multilabel_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skreg import _mlp_kernels as K
-from skreg.neural_network import ElasticNetMLPClassifier, _layout
+from skreg.neural_network import ElasticNetMLPClassifier, ElasticNetMLPRegressor
 
 @pytest.fixture(autouse=True)
 def _quiet():
@@ -41,54 +47,42 @@ def small_problem(n=120, d=6, n_classes=3, seed=0):
     return X, y
 
 
-def kernel_inputs(est, X, y, sample_weight=None, epoch=0):
-    """What the fit hands to the kernels, rebuilt from a fitted estimator."""
-    from skreg._validation import normalized_sample_weight
-
-    sizes_list = [X.shape[1]] + [W.shape[1] for W in est.coefs_]
-    sizes = np.asarray(sizes_list, dtype=np.int64)
-    w_off, b_off, bn_off, n_weights, _ = _layout(sizes_list, est.batch_norm)
-    Xd, data, indices, indptr, is_sparse = est._kernel_arrays(X)
-    theta, bn_run = est._pack(sizes_list, Xd.dtype)
-    opts, hyper = est._options(is_sparse, X.shape[0], est._seed)
-    drop = est._dropout_rates(len(sizes_list) - 2)
-    y_idx = np.searchsorted(est.classes_, y).astype(np.int64)
-    sw = normalized_sample_weight(sample_weight, X)
-    keys = K.row_keys(Xd, data, indices, indptr, is_sparse)
-    return dict(
-        args=(Xd, data, indices, indptr, y_idx, sw, keys),
-        theta=theta, bn_run=bn_run, sizes=sizes, w_off=w_off, b_off=b_off, bn_off=bn_off,
-        n_weights=n_weights, drop=drop, opts=opts, hyper=hyper, epoch=epoch,
-    )
-
-
-def loss_grad(ki, theta):
-    return K.loss_and_gradient(
-        *ki["args"], theta, ki["bn_run"].copy(), ki["sizes"], ki["w_off"], ki["b_off"],
-        ki["bn_off"], ki["drop"], ki["opts"], ki["hyper"], ki["epoch"],
-    )
-
-
 # ---------------------------------------------------------------------------
 # objective, gradient, proximal update
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_classes", [2, 3])
+def problem(kind, n, d=6):
+    """``(estimator class, X, y)``: a classification or regression problem of ``kind``."""
+    if kind.startswith("regression"):
+        X, y = make_friedman1(n_samples=n, n_features=d, noise=0.3, random_state=0)
+        if kind == "regression-3":
+            y = np.column_stack([y, 2 * y - 1, -y])
+        return ElasticNetMLPRegressor, X, (y - y.mean(axis=0)) / y.std(axis=0)
+    if kind == "multilabel":
+        X, Y = make_multilabel_classification(n_samples=n, n_features=d, n_classes=3,
+                                              random_state=0)
+        return ElasticNetMLPClassifier, X / X.max(), Y
+    X, y = small_problem(n=n, d=d, n_classes=2 if kind == "binary" else 3)
+    return ElasticNetMLPClassifier, X, y
+
+
+KINDS = ["binary", "multiclass", "multilabel", "regression-1", "regression-3"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("extra", [{}, {"batch_norm": True}, {"dropout": 0.3, "input_noise": 0.2,
                                                               "input_dropout": 0.2}])
-def test_gradient_matches_finite_differences(n_classes, sparse, extra):
-    X, y = small_problem(n=40, n_classes=n_classes)
+def test_gradient_matches_finite_differences(kind, sparse, extra):
+    cls, X, y = problem(kind, n=40)
     if sparse:
-        X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
+        X = sp.csr_matrix(np.where(np.abs(X) > np.median(np.abs(X)), X, 0.0))
     sw = np.random.RandomState(0).randint(0, 4, size=X.shape[0]).astype(float)
-    est = ElasticNetMLPClassifier(
-        hidden_layer_sizes=(5, 4), activation="tanh", max_iter=2, random_state=0, **extra
-    ).fit(X, y)
-    ki = kernel_inputs(est, X, y, sample_weight=sw, epoch=3)
-    theta = ki["theta"]
-    loss, grad = loss_grad(ki, theta)
+    est = cls(hidden_layer_sizes=(5, 4), activation="tanh", max_iter=2, random_state=0,
+              **extra).fit(X, y)
+    theta, _, evaluate = est._smooth_loss(X, y, sample_weight=sw)
+    loss, grad = evaluate(theta, epoch=3)
     rng = np.random.RandomState(1)
     idx = rng.choice(theta.shape[0], size=40, replace=False)
     h = 1e-6
@@ -96,7 +90,7 @@ def test_gradient_matches_finite_differences(n_classes, sparse, extra):
         tp, tm = theta.copy(), theta.copy()
         tp[j] += h
         tm[j] -= h
-        fd = (loss_grad(ki, tp)[0] - loss_grad(ki, tm)[0]) / (2 * h)
+        fd = (evaluate(tp, epoch=3)[0] - evaluate(tm, epoch=3)[0]) / (2 * h)
         assert abs(fd - grad[j]) <= 1e-6 + 1e-5 * abs(fd), (j, fd, grad[j])
 
 
@@ -110,8 +104,8 @@ def test_loss_curve_is_the_objective_for_full_batch():
     est.fit(X, y)
     # a second epoch's recorded loss is F at the weights entering it, with the penalty at exit;
     # check the data term alone: F(w) at the fitted weights from the kernel vs an numpy forward.
-    ki = kernel_inputs(est, X, y)
-    loss, _ = loss_grad(ki, ki["theta"])
+    theta, _, evaluate = est._smooth_loss(X, y)
+    loss, _ = evaluate(theta)
     H = np.maximum(X @ est.coefs_[0] + est.intercepts_[0], 0.0)
     Z = H @ est.coefs_[1] + est.intercepts_[1]
     Z = Z - Z.max(1, keepdims=True)
@@ -121,20 +115,20 @@ def test_loss_curve_is_the_objective_for_full_batch():
     np.testing.assert_allclose(est.predict_log_proba(X), logp, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["multiclass", "regression-3"])
 @pytest.mark.parametrize("penalty,l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
-def test_proximal_gradient_fixed_point(penalty, l1_ratio):
+def test_proximal_gradient_fixed_point(kind, penalty, l1_ratio):
     """Full-batch plain SGD converges to w = prox_{lr R}(w - lr grad f(w))."""
-    X, y = small_problem(n=80, d=5)
-    lr, alpha = 0.5, 0.01
-    est = ElasticNetMLPClassifier(
+    cls, X, y = problem(kind, n=80, d=5)
+    lr, alpha = (0.5 if cls is ElasticNetMLPClassifier else 0.1), 0.01
+    est = cls(
         hidden_layer_sizes=(4,), activation="tanh", penalty=penalty, alpha=alpha,
         l1_ratio=l1_ratio, solver="sgd", momentum=0.0, learning_rate_init=lr,
         batch_size=X.shape[0], max_iter=20000, tol=0.0, n_iter_no_change=20000, random_state=0,
     ).fit(X, y)
-    ki = kernel_inputs(est, X, y)
-    theta = ki["theta"]
-    _, grad = loss_grad(ki, theta)
-    nw = ki["n_weights"]
+    theta, layout, evaluate = est._smooth_loss(X, y)
+    _, grad = evaluate(theta)
+    nw = layout.n_weights
     l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
     w = theta[:nw]
     g = grad[:nw] + l2 * w
@@ -223,15 +217,12 @@ def test_dropout_train_random_predict_deterministic(digits):
     est = ElasticNetMLPClassifier(
         hidden_layer_sizes=(16,), dropout=0.5, max_iter=3, random_state=0
     ).fit(X, y)
-    ki = kernel_inputs(est, X, y, epoch=0)
-    loss0, g0 = loss_grad(ki, ki["theta"])
-    ki["epoch"] = 1
-    loss1, g1 = loss_grad(ki, ki["theta"])
+    theta, _, evaluate = est._smooth_loss(X, y)
+    loss0, g0 = evaluate(theta, epoch=0)
+    loss1, g1 = evaluate(theta, epoch=1)
     assert loss0 != loss1 and not np.array_equal(g0, g1)  # two training passes differ
-    ki["epoch"] = 0
-    assert loss_grad(ki, ki["theta"])[0] == loss0  # ... but are reproducible
-    ki["drop"][:] = 0.0
-    loss_nodrop, _ = loss_grad(ki, ki["theta"])
+    assert evaluate(theta, epoch=0)[0] == loss0  # ... but are reproducible
+    loss_nodrop, _ = evaluate(theta, dropout=[0.0, 0.0])
     assert loss_nodrop != loss0
     np.testing.assert_array_equal(est.predict_proba(X), est.predict_proba(X))
 
@@ -392,7 +383,7 @@ def test_partial_fit_over_chunks(digits):
     for epoch in range(5):
         for chunk in np.array_split(np.arange(X.shape[0]), 4):
             est.partial_fit(X[chunk], y[chunk], classes=classes if epoch == 0 else None)
-    assert est.n_iter_ == 20
+    assert est.n_iter_ == 1  # per call, as scikit-learn's MLP
     assert est.t_ == 5 * X.shape[0]
     assert len(est.loss_curve_) == 20
     np.testing.assert_array_equal(est.classes_, classes)
@@ -410,7 +401,7 @@ def test_warm_start_continues(digits):
     est.fit(X, y)
     first = est.loss_curve_[:]
     est.fit(X, y)
-    assert est.n_iter_ == 6 and est.loss_curve_[:3] == first
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 6 and est.loss_curve_[:3] == first
     assert est.loss_curve_[-1] < first[-1]
     one_go = ElasticNetMLPClassifier(hidden_layer_sizes=(16,), max_iter=6, random_state=0)
     one_go.fit(X, y)
@@ -481,3 +472,181 @@ def test_grid_search_over_alpha_and_dropout_in_pipeline(digits):
     assert len(grid.cv_results_["params"]) == 4
     zero_share = grid.best_estimator_.named_steps["mlp"].zero_weight_fraction_
     assert 0.0 <= zero_share < 1.0
+
+
+# ---------------------------------------------------------------------------
+# the regressor
+# ---------------------------------------------------------------------------
+
+
+def regression_problem(n=200, d=6, n_targets=1, seed=0):
+    X, y = make_friedman1(n_samples=n, n_features=d, noise=0.3, random_state=seed)
+    if n_targets > 1:
+        y = np.column_stack([y * (k + 1) - k for k in range(n_targets)])
+    return X, y
+
+
+def test_regressor_loss_is_the_weighted_halved_squared_error():
+    X, y = regression_problem(n_targets=2)
+    sw = np.random.RandomState(0).rand(X.shape[0])
+    est = ElasticNetMLPRegressor(hidden_layer_sizes=(7,), max_iter=5, random_state=0)
+    est.fit(X, y, sample_weight=sw)
+    theta, _, evaluate = est._smooth_loss(X, y, sample_weight=sw)
+    pred = np.maximum(X @ est.coefs_[0] + est.intercepts_[0], 0.0) @ est.coefs_[1] \
+        + est.intercepts_[1]
+    np.testing.assert_allclose(est.predict(X), pred, rtol=1e-12)
+    expected = np.average(0.5 * ((pred - y) ** 2).mean(axis=1), weights=sw)  # scikit-learn's
+    np.testing.assert_allclose(evaluate(theta)[0], expected, rtol=1e-12)
+    assert est.out_activation_ == "identity" and est.n_outputs_ == 2
+    assert est.predict(X).shape == (X.shape[0], 2)
+    single = ElasticNetMLPRegressor(hidden_layer_sizes=(7,), max_iter=5, random_state=0)
+    assert single.fit(X, y[:, 0]).predict(X).shape == (X.shape[0],)
+
+
+def test_regressor_fits_friedman_like_scikit_learn():
+    X, y = make_friedman1(n_samples=3000, noise=0.5, random_state=0)
+    Xte, yte = make_friedman1(n_samples=2000, noise=0.5, random_state=1)
+    kw = dict(hidden_layer_sizes=(64,), learning_rate_init=1e-2, max_iter=60, random_state=0)
+    ours = ElasticNetMLPRegressor(**kw).fit(X, y).score(Xte, yte)
+    peer = MLPRegressor(**kw).fit(X, y).score(Xte, yte)
+    assert ours > 0.7 and ours > peer - 0.02, (ours, peer)
+
+
+def test_regressor_early_stopping_on_r2_restores_best_weights():
+    X, y = regression_problem(n=400, n_targets=2)
+    kw = dict(hidden_layer_sizes=(16,), early_stopping=True, validation_fraction=0.2,
+              n_iter_no_change=3, tol=0.0, learning_rate_init=0.05, max_iter=80, random_state=0)
+    est = ElasticNetMLPRegressor(**kw).fit(X, y)
+    scores = est.validation_scores_
+    best = int(np.argmax(scores))
+    assert est.best_validation_score_ == scores[best] and est.n_iter_ > best + 1
+    ref = ElasticNetMLPRegressor(**{**kw, "max_iter": best + 1, "n_iter_no_change": 1000})
+    ref.fit(X, y)
+    for W, Wr in zip(est.coefs_, ref.coefs_):
+        np.testing.assert_array_equal(W, Wr)
+    # the score is the held-out R^2 of the returned weights (rows chosen by the split)
+    assert -1.0 < est.best_validation_score_ <= 1.0
+    loss_scored = ElasticNetMLPRegressor(**{**kw, "scoring": "loss"}).fit(X, y)
+    assert all(s < 0 for s in loss_scored.validation_scores_)
+
+
+def test_regressor_sample_weight_equals_repetition_and_partial_fit():
+    X, y = regression_problem(n=60)
+    sw = np.random.RandomState(0).randint(0, 3, size=60)
+    kw = dict(hidden_layer_sizes=(8,), dropout=0.2, max_iter=20, random_state=0)
+    a = ElasticNetMLPRegressor(**kw).fit(X, y, sample_weight=sw)
+    b = ElasticNetMLPRegressor(**kw).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-9)
+    est = ElasticNetMLPRegressor(hidden_layer_sizes=(8,), random_state=0)
+    for _ in range(3):
+        for chunk in np.array_split(np.arange(60), 3):
+            est.partial_fit(X[chunk], y[chunk])
+    assert est.n_iter_ == 1 and est.t_ == 180 and len(est.loss_curve_) == 9
+
+
+# ---------------------------------------------------------------------------
+# multilabel targets
+# ---------------------------------------------------------------------------
+
+
+def test_multilabel_independent_logistic_outputs():
+    X, Y = make_multilabel_classification(n_samples=300, n_features=8, n_classes=4,
+                                          random_state=0)
+    est = ElasticNetMLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=1e-2,
+                                  max_iter=100, random_state=0).fit(X, Y)
+    assert est.n_outputs_ == 4 and est.out_activation_ == "logistic"
+    np.testing.assert_array_equal(est.classes_, np.arange(4))
+    P = est.predict_proba(X)
+    Z = np.maximum(X @ est.coefs_[0] + est.intercepts_[0], 0) @ est.coefs_[1] + est.intercepts_[1]
+    np.testing.assert_allclose(P, 1 / (1 + np.exp(-Z)), rtol=1e-10)
+    np.testing.assert_array_equal(est.predict(X), (P > 0.5).astype(int))
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), P, rtol=1e-10)
+    theta, _, evaluate = est._smooth_loss(X, Y)
+    expected = np.mean(np.sum(np.logaddexp(0, Z) - Y * Z, axis=1))  # sum over the labels
+    np.testing.assert_allclose(evaluate(theta)[0], expected, rtol=1e-10)
+    peer = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=1e-2, max_iter=100,
+                         random_state=0).fit(X, Y)
+    assert peer.predict_proba(X).shape == P.shape and peer.predict(X).shape == Y.shape
+    # per-label accuracy: well above always predicting each label's majority, close to the peer
+    majority = np.maximum(Y.mean(axis=0), 1 - Y.mean(axis=0)).mean()
+    ours, theirs = (est.predict(X) == Y).mean(), (peer.predict(X) == Y).mean()
+    assert ours > majority + 0.1 and ours > theirs - 0.06, (ours, theirs, majority)
+    with pytest.raises(ValueError, match="multilabel"):
+        est.partial_fit(X, Y[:, 0])
+
+
+# ---------------------------------------------------------------------------
+# gradient clipping, n_iter_, overflowing input
+# ---------------------------------------------------------------------------
+
+
+def test_max_grad_norm_trains_where_sgd_diverges():
+    X, y = make_friedman1(n_samples=500, noise=0.5, random_state=0)
+    y = 10 * y
+    kw = dict(hidden_layer_sizes=(16,), activation="tanh", solver="sgd", momentum=0.9,
+              learning_rate_init=0.2, max_iter=30, random_state=0)
+    try:
+        free = ElasticNetMLPRegressor(**kw).fit(X, y)
+        assert free.loss_curve_[-1] > 1e6 * free.loss_curve_[0]  # exploded
+    except ValueError as exc:
+        assert "non-finite" in str(exc)
+    clipped = ElasticNetMLPRegressor(max_grad_norm=1.0, **kw).fit(X, y)
+    assert clipped.loss_curve_[-1] < 0.5 * clipped.loss_curve_[0]
+    assert clipped.score(X, y) > 0.6
+
+
+def test_max_grad_norm_rescales_long_gradients_only():
+    """One full-batch SGD step: clipped to norm c when longer, untouched when shorter."""
+    X, y = regression_problem(n=50)
+    kw = dict(hidden_layer_sizes=(5,), penalty=None, solver="sgd", momentum=0.0,
+              learning_rate_init=1e-3, batch_size=50, max_iter=1, random_state=0)
+    start = ElasticNetMLPRegressor(**kw).fit(X, y)  # the same initialization for all three
+    theta0, _, evaluate = start._smooth_loss(X, y)
+    norm = np.linalg.norm(evaluate(theta0)[1])
+    for c in [norm / 4, norm * 4]:
+        est = ElasticNetMLPRegressor(**{**kw, "max_grad_norm": c, "warm_start": True})
+        est.fit(X, y)  # first epoch, then the measured one from the same point
+        est.coefs_, est.intercepts_ = start.coefs_, start.intercepts_
+        est.fit(X, y)
+        theta1, _, _ = est._smooth_loss(X, y)
+        step = np.linalg.norm(theta1 - theta0) / kw["learning_rate_init"]
+        np.testing.assert_allclose(step, min(c, norm), rtol=1e-6)
+
+
+def test_n_iter_like_scikit_learn_after_warm_start_and_partial_fit():
+    X, y = small_problem()
+    kw = dict(hidden_layer_sizes=(8,), max_iter=3, tol=0.0, n_iter_no_change=100,
+              random_state=0)
+    for cls, peer_cls in [(ElasticNetMLPClassifier, MLPClassifier),
+                          (ElasticNetMLPRegressor, MLPRegressor)]:
+        ours, peer = cls(warm_start=True, **kw), peer_cls(warm_start=True, **kw)
+        for _ in range(2):
+            ours.fit(X, y)
+            peer.fit(X, y)
+            assert ours.n_iter_ == peer.n_iter_ == 3
+            assert len(ours.loss_curve_) == len(peer.loss_curve_) and ours.t_ == peer.t_
+        ours, peer = cls(**kw), peer_cls(**kw)
+        extra = {"classes": np.unique(y)} if cls is ElasticNetMLPClassifier else {}
+        for _ in range(3):
+            ours.partial_fit(X, y, **extra)
+            peer.partial_fit(X, y, **extra)
+            assert ours.n_iter_ == peer.n_iter_ == 1
+            assert len(ours.loss_curve_) == len(peer.loss_curve_) and ours.t_ == peer.t_
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_overflowing_row_gives_finite_probabilities_or_a_clear_error(n_classes):
+    X, y = small_problem(n_classes=n_classes)
+    est = ElasticNetMLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    est.fit(X, y)
+    bad = X[:3].copy()
+    bad[1, 2] = 1e308
+    try:
+        P = est.predict_proba(bad)
+    except ValueError as exc:
+        assert "row 1" in str(exc) and "overflow" in str(exc)
+    else:
+        assert np.all(np.isfinite(P)) and np.allclose(P.sum(axis=1), 1.0)
+    big = X[:3] * 1e200  # overflows nothing in float64: finite probabilities
+    P = est.predict_proba(big)
+    assert np.all(np.isfinite(P)) and np.allclose(P.sum(axis=1), 1.0)

@@ -1,0 +1,128 @@
+"""The optimizer of the network estimators: Adam or SGD, fused with the proximal steps.
+
+One :meth:`Optimizer.step` per mini-batch, on the flat vectors of
+:mod:`._layout` (parameters ``theta``, gradient ``grad``, moments):
+
+1. optional gradient clipping: ``grad`` is rescaled to global norm
+   ``max_grad_norm`` when it is longer;
+2. the Adam or SGD update of the smooth part (data loss plus the L2 penalty
+   ``l2 / 2 ||W||^2``), fused with the L1 prox on the weights, thresholded
+   by the per-weight step actually taken (see ``_mlp_kernels``);
+3. the max-norm projection of every unit's incoming weights.
+"""
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from .. import _mlp_kernels as K
+from .._prox import max_norm_project
+
+
+class OptimizerSettings(NamedTuple):
+    """What an :class:`Optimizer` does; floats in float64, cast to the training dtype on use."""
+
+    solver: str  #: "adam" or "sgd"
+    learning_rate: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    momentum: float
+    nesterov: bool
+    l1: float  #: alpha * l1_ratio (the prox threshold per unit step)
+    l2: float  #: alpha * (1 - l1_ratio)
+    max_norm: Optional[float]
+    max_grad_norm: Optional[float]
+
+
+class OptimizerState(NamedTuple):
+    """What an optimizer carries from one step (and one fit) to the next.
+
+    ``first_moment`` is Adam's ``m`` or SGD's velocity, ``second_moment``
+    Adam's ``v`` (unused by SGD); both in the ``theta`` layout.
+    ``n_steps`` counts the steps taken (Adam's bias correction).
+    """
+
+    first_moment: np.ndarray
+    second_moment: np.ndarray
+    n_steps: int
+
+    @classmethod
+    def zeros(cls, n_params, dtype):
+        """The state of an optimizer that has not stepped yet."""
+        return cls(np.zeros(n_params, dtype=dtype), np.zeros(n_params, dtype=dtype), 0)
+
+    def matching(self, n_params, dtype):
+        """Writable copies in ``dtype``, or a fresh state when the layout changed size."""
+        if self.first_moment.shape[0] != n_params:
+            return OptimizerState.zeros(n_params, dtype)
+        return OptimizerState(self.first_moment.astype(dtype, copy=True),
+                              self.second_moment.astype(dtype, copy=True), int(self.n_steps))
+
+
+class Optimizer:
+    """Adam / SGD + L1 prox + max-norm on ``theta``, reading the gradient from ``grad``.
+
+    Parameters
+    ----------
+    settings : OptimizerSettings
+    layout : Layout
+        Layout of ``theta`` (weights first: the penalized prefix).
+    theta, grad : ndarray
+        Parameters (updated in place) and the buffer the passes write the
+        mini-batch gradient into.
+    state : OptimizerState
+        Its arrays are updated in place; :attr:`state` returns the current one.
+    """
+
+    def __init__(self, settings, layout, theta, grad, state):
+        self.theta, self.grad = theta, grad
+        self.m, self.v, self.n_steps = state.first_moment, state.second_moment, int(state.n_steps)
+        self.n_weights = layout.n_weights
+        self.n_params = layout.n_params
+        self.coefs = layout.views(theta).coefs
+        cast = theta.dtype.type
+        self.l1, self.l2, self.zero = cast(settings.l1), cast(settings.l2), cast(0.0)
+        self.adam = settings.solver == "adam"
+        self.lr = settings.learning_rate
+        self.b1, self.b2 = settings.beta_1, settings.beta_2
+        # Adam's constants in the parameters' dtype; the last two are the bias corrections
+        self.adam_constants = np.array(
+            [self.lr, self.b1, 1.0 - self.b1, self.b2, 1.0 - self.b2, settings.epsilon, 1.0, 1.0],
+            dtype=theta.dtype)
+        self.momentum, self.nesterov = settings.momentum, bool(settings.nesterov)
+        self.max_norm = settings.max_norm
+        self.max_grad_norm = settings.max_grad_norm
+
+    @property
+    def state(self):
+        """The current :class:`OptimizerState` (arrays shared, not copied)."""
+        return OptimizerState(self.m, self.v, self.n_steps)
+
+    def step(self):
+        """One update from the gradient in ``grad``."""
+        th, gr, nw, n_params = self.theta, self.grad, self.n_weights, self.n_params
+        if self.max_grad_norm is not None:
+            norm = float(np.sqrt(np.dot(gr, gr)))
+            if norm > self.max_grad_norm:
+                gr *= gr.dtype.type(self.max_grad_norm / norm)
+        self.n_steps += 1
+        t = self.n_steps
+        if self.adam:
+            sc = self.adam_constants
+            sc[6] = 1.0 / (1.0 - self.b1 ** t)
+            sc[7] = 1.0 / (1.0 - self.b2 ** t)
+            K._adam_prox_segment(th, gr, self.m, self.v, 0, nw, sc, self.l2, self.l1)
+            K._adam_prox_segment(th, gr, self.m, self.v, nw, n_params, sc, self.zero, self.zero)
+        else:
+            K._sgd_prox_segment(th, gr, self.m, 0, nw, self.lr, self.momentum, self.nesterov,
+                                self.l2, self.l1)
+            K._sgd_prox_segment(th, gr, self.m, nw, n_params, self.lr, self.momentum,
+                                self.nesterov, self.zero, self.zero)
+        # First-layer group prox (group lasso over the inputs) goes here: the rows of
+        # self.coefs[0] are the inputs' groups; it must follow the per-weight prox above and
+        # use the step each weight just took (SGD: lr; Adam: lr / (sqrt(v_hat_j) + eps)),
+        # and precede the max-norm projection below.
+        if self.max_norm is not None:
+            for W in self.coefs:
+                max_norm_project(W, self.max_norm)

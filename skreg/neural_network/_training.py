@@ -1,0 +1,280 @@
+"""Forward / backward passes over mini-batches, one training epoch, and inference.
+
+The mini-batch loop is plain Python; the matrix products are numpy GEMMs
+into preallocated buffers (``np.dot(..., out=...)``) and the fused
+elementwise work is done by the numba leaf kernels of ``skreg._mlp_kernels``
+(see its docstring for why the kernels are leaves). Parameters are read
+through :class:`~._layout.Layout` views of the flat vectors, so the kernels
+update ``theta``, its gradient and the running statistics in place.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+
+from .. import _mlp_kernels as K
+from ._optimizer import Optimizer
+
+#: Momentum of the batch-norm running averages (PyTorch's convention) and the
+#: variance floor inside the square root.
+BN_MOMENTUM = 0.1
+BN_EPS = 1e-5
+
+_FORWARD = {"relu": K._relu_forward, "tanh": K._tanh_forward, "logistic": K._logistic_forward}
+_BACKWARD = {"relu": K._relu_backward, "tanh": K._tanh_backward,
+             "logistic": K._logistic_backward}
+#: Output loss kernels. "log_loss": integer class indices (one output: logistic, several:
+#: softmax); "binary_log_loss": 2-D 0/1 targets, one independent logistic output each;
+#: "squared_error": 2-D real targets, identity output.
+_OUTPUT_LOSS = {"log_loss": K._output_loss_grad, "binary_log_loss": K._sigmoid_loss_grad,
+                "squared_error": K._squared_loss_grad}
+_ACT_NUMPY = {
+    "relu": lambda Z: np.maximum(Z, 0.0, out=Z),
+    "tanh": lambda Z: np.tanh(Z, out=Z),
+    "logistic": lambda Z: expit(Z, out=Z),
+}
+
+
+class NetworkSettings(NamedTuple):
+    """What the passes compute, besides the parameters."""
+
+    activation: str  #: "relu", "tanh" or "logistic" (hidden layers)
+    loss: str  #: a key of ``_OUTPUT_LOSS``
+    batch_norm: bool
+    dropout: np.ndarray  #: per layer: index 0 the input, 1.. the hidden layers
+    input_noise: float
+    seed: int  #: key of the counter-based random numbers (dropout, noise)
+
+
+class InputArrays(NamedTuple):
+    """The training or prediction data in the kernels' layout.
+
+    Dense X is C-ordered in ``dense`` (the sparse arrays empty); sparse X is
+    CSR in ``data, indices, indptr`` (``dense`` has zero rows).
+    """
+
+    dense: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    sparse: bool
+
+    @property
+    def n_samples(self):
+        return self.indptr.shape[0] - 1 if self.sparse else self.dense.shape[0]
+
+    @property
+    def dtype(self):
+        return self.data.dtype if self.sparse else self.dense.dtype
+
+    def row_keys(self):
+        """Hash of every row's content (the random streams' keys, see ``_mlp_kernels``)."""
+        return K.row_keys(self.dense, self.data, self.indices, self.indptr, self.sparse)
+
+
+class BatchPass:
+    """Buffers and parameter views for training passes over batches of at most ``B`` rows.
+
+    The views alias ``theta``, ``grad`` and ``running``, which the kernels
+    update in place.
+    """
+
+    def __init__(self, inputs, keys, settings, layout, theta, grad, running, B):
+        sizes = layout.sizes
+        self.L = layout.n_layers
+        dt = theta.dtype
+        self.inputs, self.keys = inputs, keys
+        self.sparse = inputs.sparse
+        self.bn = settings.batch_norm
+        self.params = layout.views(theta)
+        self.grads = layout.views(grad)
+        self.running = layout.running_views(running)
+        self.drop = [float(p) for p in settings.dropout]
+        self.noise = float(settings.input_noise)
+        self.perturb = self.drop[0] > 0.0 or self.noise > 0.0
+        self.seed = np.uint64(settings.seed)
+        self.forward_act = _FORWARD[settings.activation]
+        self.backward_act = _BACKWARD[settings.activation]
+        self.output_loss = _OUTPUT_LOSS[settings.loss]
+        self.Z = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
+        self.G = [np.zeros((B, n), dtype=dt) for n in sizes[1:]]
+        self.A = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
+        self.D = [np.zeros((B, n), dtype=dt) if self.drop[l + 1] > 0.0 else None
+                  for l, n in enumerate(sizes[1:-1])]
+        if self.bn:
+            self.no_bias = [np.zeros(n, dtype=dt) for n in sizes[1:-1]]
+            self.XH = [np.zeros((B, n), dtype=dt) for n in sizes[1:-1]]
+            self.stats = [np.zeros(2 * n, dtype=dt) for n in sizes[1:-1]]
+        if self.sparse:
+            self.XB = None
+            self.xv = np.empty_like(inputs.data) if self.perturb else inputs.data
+        else:
+            self.XB = np.zeros((B, sizes[0]), dtype=dt)
+        self._cache = {}
+
+    def _views(self, b):
+        """The buffers cut to ``b`` rows (cached: an epoch has at most two batch sizes)."""
+        v = self._cache.get(b)
+        if v is None:
+            def cut(bufs):
+                return [None if M is None else M[:b] for M in bufs]
+
+            v = (cut(self.Z), cut(self.G), cut(self.A), cut(self.D),
+                 cut(self.XH) if self.bn else None,
+                 None if self.XB is None else self.XB[:b])
+            self._cache[b] = v
+        return v
+
+    def run(self, rows, targets, w, scale, epoch):
+        """Forward + backward over the batch ``rows``: returns its weighted loss.
+
+        Leaves the gradient of ``scale * loss`` in ``grad`` (biases of
+        batch-norm layers excepted: their gradient stays 0).
+        """
+        b = rows.shape[0]
+        L = self.L
+        Ws, bs = self.params.coefs, self.params.intercepts
+        drop, bn, inp = self.drop, self.bn, self.inputs
+        Zs, Gs, As, Ds, XHs, XB = self._views(b)
+        wb = None
+        if bn:
+            wr = w[rows]
+            s = wr.sum()
+            wb = wr / s if s > 0.0 else np.full(b, 1.0 / b)
+        # ---- forward
+        if self.sparse:
+            K._sparse_forward(inp.data, inp.indices, inp.indptr, rows, Ws[0], Zs[0], self.xv,
+                              self.keys, self.seed, epoch, drop[0], self.noise, self.perturb)
+        else:
+            K._gather_rows(inp.dense, rows, XB)
+            if self.perturb:
+                K._perturb_rows(XB, XB, self.keys, rows, self.seed, epoch, 0, drop[0],
+                                self.noise, False)
+            np.dot(XB, Ws[0], out=Zs[0])
+        for l in range(L - 1):
+            Z = Zs[l]
+            if l > 0:
+                np.dot(As[l - 1], Ws[l], out=Z)
+            if bn:
+                K._batch_norm_train(Z, XHs[l], self.stats[l], self.params.bn_scales[l],
+                                    self.params.bn_shifts[l], wb, self.running.means[l],
+                                    self.running.variances[l], BN_MOMENTUM, BN_EPS)
+            # with batch norm the hidden bias is redundant (beta is the shift): not used
+            self.forward_act(Z, As[l], self.no_bias[l] if bn else bs[l])
+            p = drop[l + 1]
+            if p > 0.0:
+                K._perturb_rows(As[l], Ds[l], self.keys, rows, self.seed, epoch, l + 1, p, 0.0,
+                                True)
+        Z = Zs[L - 1]
+        if L > 1:
+            np.dot(As[L - 2], Ws[L - 1], out=Z)
+        loss = self.output_loss(Z, bs[L - 1], Gs[L - 1], self.grads.intercepts[L - 1], targets,
+                                w, rows, scale)
+        if not np.isfinite(loss):
+            return loss
+        # ---- backward
+        GWs, gbs = self.grads.coefs, self.grads.intercepts
+        for l in range(L - 1, 0, -1):
+            G = Gs[l]
+            np.dot(As[l - 1].T, G, out=GWs[l])
+            k = l - 1
+            Gp = Gs[k]
+            np.dot(G, Ws[l].T, out=Gp)
+            use_d = drop[l] > 0.0
+            # the hidden bias gradient (column sums) comes out of the same kernel
+            self.backward_act(Gp, Zs[k], Ds[k] if use_d else Gp, gbs[k], use_d, not bn)
+            if bn:
+                K._batch_norm_backward(Gp, XHs[k], self.stats[k], self.params.bn_scales[k],
+                                       self.grads.bn_scales[k], self.grads.bn_shifts[k], wb)
+        if self.sparse:
+            K._sparse_backward(self.xv, inp.indices, inp.indptr, rows, Gs[0], GWs[0])
+        else:
+            np.dot(XB.T, Gs[0], out=GWs[0])
+        return loss
+
+
+def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, running,
+                optimizer_settings, optimizer_state, batch_size, epoch):
+    """One epoch of mini-batch proximal SGD / Adam over the rows ``order``.
+
+    ``w`` are the sample weights normalized to sum to one over ``order``; the
+    gradient of a batch of ``b`` rows is ``(n / b) * sum_batch w_i grad loss_i``
+    (unbiased for the weighted mean loss, exact for a full batch).
+
+    Returns ``(loss, optimizer_state, finite)``: the weighted mean loss
+    accumulated during the epoch (without penalty), the optimizer's state
+    after it, and whether everything stayed finite (parameters are garbage
+    when not).
+    """
+    n = order.shape[0]
+    B = int(min(batch_size, n))
+    grad = np.zeros_like(theta)
+    ps = BatchPass(inputs, keys, settings, layout, theta, grad, running, B)
+    opt = Optimizer(optimizer_settings, layout, theta, grad, optimizer_state)
+    order = np.ascontiguousarray(order, dtype=np.int64)
+    epoch = int(epoch)
+    loss = 0.0
+    # a diverging fit overflows in the GEMMs: it is reported by the loss check, not warned
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, B):
+            rows = order[start:start + B]
+            batch_loss = ps.run(rows, targets, w, n / rows.shape[0], epoch)
+            if not np.isfinite(batch_loss):
+                return batch_loss, opt.state, False
+            loss += batch_loss
+            opt.step()
+    finite = bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
+    return loss, opt.state, finite
+
+
+def loss_and_gradient(inputs, targets, w, settings, layout, theta, running, epoch=0):
+    """Full-batch training-mode loss (no penalty) and its gradient wrt ``theta``.
+
+    Dropout and noise are those of training epoch ``epoch``; ``running`` is
+    updated as in a training step. A small internal API for checking the
+    math (gradients, optimality conditions) against independent references.
+    """
+    n = inputs.n_samples
+    grad = np.zeros_like(theta)
+    ps = BatchPass(inputs, inputs.row_keys(), settings, layout, theta, grad, running, n)
+    loss = ps.run(np.arange(n, dtype=np.int64), targets, w, 1.0, int(epoch))
+    return loss, grad
+
+
+def predict_raw(inputs, layout, activation, theta, running, chunk):
+    """Output-layer pre-activations of every row, in inference mode.
+
+    No dropout or noise; batch norm uses the running statistics. numpy only
+    (nothing to compile): chunks of ``chunk`` rows, GEMMs and ufuncs.
+    """
+    L = layout.n_layers
+    p = layout.views(theta)
+    stats = layout.running_views(running)
+    act = _ACT_NUMPY[activation]
+    if inputs.sparse:
+        X = sp.csr_matrix((inputs.data, inputs.indices, inputs.indptr),
+                          shape=(inputs.n_samples, layout.sizes[0]))
+    else:
+        X = inputs.dense
+    n = inputs.n_samples
+    affine = [None] * (L - 1)  # batch-norm eval as one scale and shift per hidden layer
+    for l in range(len(stats.means)):
+        scale = p.bn_scales[l] / np.sqrt(stats.variances[l] + BN_EPS)
+        affine[l] = (scale, p.bn_shifts[l] - stats.means[l] * scale)
+    out = np.empty((n, layout.sizes[-1]), dtype=theta.dtype)
+    B = max(1, min(int(chunk), n))
+    for start in range(0, n, B):
+        A = X[start:start + B]
+        for l in range(L):
+            Z = np.asarray(A @ p.coefs[l])
+            if l < L - 1 and affine[l] is not None:
+                Z *= affine[l][0]
+                Z += affine[l][1]
+            else:
+                Z += p.intercepts[l]
+            if l < L - 1:
+                A = act(Z)
+        out[start:start + B] = Z
+    return out
