@@ -7,10 +7,10 @@ held-out data, after a minimum early in training, climbs again (overfitting).
 - **Dropout** (0.5 on the hidden units, 0.2 on the inputs, the setting of
   Srivastava et al. 2014) keeps the training loss away from zero and the
   held-out loss close to its minimum for the whole run.
-- **Early stopping** watches a validation split, stops once its score has not
-  improved for ``n_iter_no_change`` epochs and returns the best epoch's
-  weights: it stops long before ``max_iter``, near the minimum of the
-  held-out loss.
+- **Early stopping** watches a validation split (its loss, the default
+  ``scoring``), stops once it has not improved for ``n_iter_no_change``
+  epochs and returns the best epoch's weights: it stops long before
+  ``max_iter``, near the minimum of the held-out loss.
 
 Data: ``make_classification`` with 30 features (5 informative) and 15% flipped
 labels; 200 training samples, 1000 held-out samples. Network: two hidden
@@ -94,7 +94,7 @@ def main(fast=False, out="."):
     res.update({
         "early_stopping_n_iter": int(es.n_iter_),
         "early_stopping_best_epoch": best_epoch,
-        "early_stopping_best_validation_accuracy": float(es.best_validation_score_),
+        "early_stopping_best_validation_loss": -float(es.best_validation_score_),
         "early_stopping_val_loss": float(log_loss(y_val, es.predict_proba(X_val))),
         "early_stopping_val_accuracy": float(es.score(X_val, y_val)),
     })
@@ -123,11 +123,8 @@ def main(fast=False, out="."):
                   f"{res['early_stopping_val_loss']:.2f}")
     ax.set_xlabel("epoch")
     ax.set_title("early stopping on a 20% validation split", fontsize="medium")
-    ax2 = ax.twinx()
-    ax2.plot(np.arange(1, len(es.validation_scores_) + 1), es.validation_scores_,
-             color="tab:green", linewidth=1)
-    ax2.set_ylabel("validation accuracy (early stopping)", color="tab:green")
-    ax2.set_ylim(0.3, 0.75)
+    ax.plot(np.arange(1, len(es.validation_scores_) + 1), -np.asarray(es.validation_scores_),
+            color="tab:green", linewidth=1, label="validation-split loss (early stopping)")
     ax.legend(fontsize="x-small", loc="lower right")
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "plot_05_dropout_early_stopping.png")
