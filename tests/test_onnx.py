@@ -24,10 +24,11 @@ from skreg import (
     RegularizedLogisticRegressionCV,
 )
 
-pytest.importorskip("skl2onnx")
-ort = pytest.importorskip("onnxruntime")
+# Skip only when the onnx extra is genuinely missing; skreg.onnx itself must import.
+pytest.importorskip("onnx")
 skl2onnx = pytest.importorskip("skl2onnx")
-skreg_onnx = pytest.importorskip("skreg.onnx")
+ort = pytest.importorskip("onnxruntime")
+import skreg.onnx as skreg_onnx  # noqa: E402
 
 #: float32 graphs against skreg's float64 predict_proba on the same input values.
 ATOL32 = 1e-5
@@ -286,3 +287,13 @@ def test_linear_regression_float64_pipeline_with_skl2onnx():
     (prediction,) = _session(skl2onnx.to_onnx(pipe, raw[:1])).run(None, {"X": raw})
     assert prediction.dtype == np.float64
     np.testing.assert_allclose(prediction[:, 0], pipe.predict(raw), rtol=1e-12, atol=1e-12)
+
+
+def test_missing_skl2onnx_names_the_extra(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)  # import skl2onnx -> ImportError
+    monkeypatch.delitem(sys.modules, "skreg.onnx")
+    with pytest.raises(ImportError, match=r'pip install "skreg\[onnx\]"'):
+        importlib.import_module("skreg.onnx")
