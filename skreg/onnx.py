@@ -105,7 +105,7 @@ from .linear_model import (
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
 )
-from .neural_network import _BN_EPS, ElasticNetMLPClassifier
+from .neural_network import _BN_EPS, ElasticNetMLPClassifier, ElasticNetMLPRegressor
 
 __all__ = ["to_onnx"]
 
@@ -309,7 +309,8 @@ def _convert_regressor(scope, operator, container):
 
 _CLASSIFIERS = (RegularizedLogisticRegression, RegularizedLogisticRegressionCV,
                 ElasticNetMLPClassifier)
-_REGRESSORS = (RegularizedLinearRegression, RegularizedLinearRegressionCV)
+_REGRESSORS = (RegularizedLinearRegression, RegularizedLinearRegressionCV,
+               ElasticNetMLPRegressor)
 
 
 def _register():

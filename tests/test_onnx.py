@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import (
     ElasticNetMLPClassifier,
+    ElasticNetMLPRegressor,
     RegularizedLinearRegression,
     RegularizedLinearRegressionCV,
     RegularizedLogisticRegression,
@@ -215,6 +216,19 @@ def test_mlp_string_labels_and_float64_graph(multiclass):
     np.testing.assert_array_equal(label, mlp.predict(X64))
 
 
+def test_mlp_multilabel_matches_onnxruntime(multiclass):
+    X, y = multiclass
+    Y = np.column_stack([y == 0, y != 1, X[:, 0] > 0]).astype(np.int64)
+    mlp = _mlp(X, Y, batch_norm=True)
+    label, proba = _run(skreg_onnx.to_onnx(mlp, X[:1]), X)
+    X64 = X.astype(np.float64)
+    assert label.shape == proba.shape == Y.shape and label.dtype == np.int64
+    np.testing.assert_allclose(proba, mlp.predict_proba(X64), rtol=0, atol=ATOL32)
+    np.testing.assert_array_equal(label, mlp.predict(X64))
+    with pytest.raises(ValueError, match="zipmap=False"):
+        skl2onnx.to_onnx(mlp, X[:1])
+
+
 def test_mlp_in_pipeline_with_skl2onnx(multiclass):
     X, y = multiclass
     raw = X * 3.0 - 1.0
@@ -297,3 +311,16 @@ def test_missing_skl2onnx_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "skreg.onnx")
     with pytest.raises(ImportError, match=r'pip install "skreg\[onnx\]"'):
         importlib.import_module("skreg.onnx")
+
+
+@pytest.mark.parametrize("kind", ["one-target", "multi-target", "sparse-one-target",
+                                  "sparse-multi-target"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_mlp_regressor_matches_onnxruntime(kind, activation):
+    X, y = _regression(kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = ElasticNetMLPRegressor(hidden_layer_sizes=(16, 8), activation=activation,
+                                     batch_norm=activation == "relu", alpha=1e-3,
+                                     max_iter=40, random_state=0).fit(X, y)
+    _assert_same_regression(reg, skreg_onnx.to_onnx(reg, X[:1]), X, y)
