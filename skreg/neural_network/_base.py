@@ -76,6 +76,15 @@ class _TrainingState:
         self.loss_curve, self.validation_scores = loss_curve, validation_scores
         self.best_loss = best_loss
 
+    def snapshot(self):
+        """Copies of the parameters and the optimizer's state (the best epoch so far)."""
+        opt = self.optimizer
+        return (self.theta.copy(), self.running.copy(),
+                OptimizerState(opt.first_moment.copy(), opt.second_moment.copy(), opt.n_steps))
+
+    def restore(self, snapshot):
+        self.theta, self.running, self.optimizer = snapshot
+
     @classmethod
     def fresh(cls, est, layout, dtype):
         seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
@@ -364,9 +373,9 @@ class BaseElasticNetMLP(BaseEstimator):
         """Train (``max_iter`` epochs, or one for ``partial_fit``) and commit the result.
 
         The shape of scikit-learn's ``_fit_stochastic``: the training state
-        (fresh or continued), the validation split, then epochs of
-        :func:`train_epoch` judged by a :class:`StoppingRule`. Nothing on
-        ``self`` changes before the commit at the end.
+        (fresh or continued), the validation split, the epochs
+        (:meth:`_train_epochs`), then the commit: nothing on ``self``
+        changes before it, so a failed fit leaves the estimator as it was.
         """
         self._check_numeric()
         first = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
@@ -386,19 +395,32 @@ class BaseElasticNetMLP(BaseEstimator):
         early_stopping = self.early_stopping and not incremental
         train_rows, w_train, validation = self._split(X, targets, sw, keys, state.seed,
                                                       inputs.dtype, early_stopping)
-        batch = self._batch_size(train_rows.shape[0])
         settings = self._network_settings(targets.loss, len(hidden), state.seed)
+        n_iter, best_score = self._train_epochs(
+            state, layout, settings, inputs, keys, targets.values, train_rows, w_train,
+            validation, incremental)
+        self._commit(layout, state, n_iter, targets, early_stopping, best_score)
+        return self
+
+    def _train_epochs(self, state, layout, settings, inputs, keys, targets, train_rows, w_train,
+                      validation, incremental):
+        """Epochs from ``state`` (updated in place); returns ``(n_iter, best score)``.
+
+        ``max_iter`` epochs, stopped early by the :class:`StoppingRule` on the
+        validation score (with a ``validation`` set, whose best epoch's state
+        is restored at the end) or on the training objective; one epoch for
+        ``partial_fit`` (``incremental``).
+        """
+        n_epochs = 1 if incremental else self.max_iter
+        batch = self._batch_size(train_rows.shape[0])
         opt_settings = self._optimizer_settings()
-        if early_stopping:
-            rule = StoppingRule(self.tol, self.n_iter_no_change)
-        else:
-            rule = StoppingRule(self.tol, self.n_iter_no_change, best=-state.best_loss)
-        best_state, stopped, n_iter = None, False, 0
+        best = -np.inf if validation is not None else -state.best_loss
+        rule = StoppingRule(self.tol, self.n_iter_no_change, best=best)
+        best_state, n_iter = None, 0
         with fit_blas_threads(single_thread=batch <= SINGLE_THREAD_BATCH):
-            for _ in range(1 if incremental else self.max_iter):
+            while n_iter < n_epochs:
                 loss, state.optimizer, finite = train_epoch(
-                    inputs, keys, targets.values, w_train, self._epoch_order(train_rows, batch,
-                                                                             state),
+                    inputs, keys, targets, w_train, self._epoch_order(train_rows, batch, state),
                     settings, layout, state.theta, state.running, opt_settings, state.optimizer,
                     batch, state.n_epochs)
                 n_iter += 1
@@ -407,32 +429,29 @@ class BaseElasticNetMLP(BaseEstimator):
                 state.n_epochs += 1
                 state.t += train_rows.shape[0]
                 state.loss_curve.append(float(loss) + self._penalty_value(state.theta, layout))
-                if early_stopping:
+                if validation is not None:
                     raw = predict_raw(validation.inputs, layout, self.activation, state.theta,
                                       state.running, PREDICT_CHUNK)
                     state.validation_scores.append(self._validation_score(
                         raw, validation.targets, validation.sample_weight))
                     if rule.update(state.validation_scores[-1]):
-                        opt = state.optimizer
-                        best_state = (state.theta.copy(), state.running.copy(), OptimizerState(
-                            opt.first_moment.copy(), opt.second_moment.copy(), opt.n_steps))
+                        best_state = state.snapshot()
                 else:
                     rule.update(-state.loss_curve[-1])
                     state.best_loss = min(state.best_loss, state.loss_curve[-1])
-                self._report_epoch(n_iter, state, early_stopping)
+                self._report_epoch(n_iter, state, validation is not None)
                 if not incremental and rule.should_stop:
-                    stopped = True
                     break
-        if not incremental and not stopped:
-            warnings.warn(
-                f"{type(self).__name__}: maximum number of epochs ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"{type(self).__name__}: maximum number of epochs ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
         if best_state is not None:  # early stopping: the best epoch's weights
-            state.theta, state.running, state.optimizer = best_state
-        self._commit(layout, state, n_iter, targets, early_stopping, rule.best)
-        return self
+            state.restore(best_state)
+        return n_iter, rule.best
 
     def _epoch_order(self, train_rows, batch, state):
         """The rows of the next epoch, reshuffled by ``(seed, epoch)`` for mini-batches."""
