@@ -53,7 +53,7 @@ _TEMPLATE = """Multi-layer perceptron regressor trained by proximal SGD / Adam.
     >>> X, y = make_friedman1(n_samples=2000, noise=0.5, random_state=0)
     >>> reg = ElasticNetMLPRegressor(hidden_layer_sizes=(64,), learning_rate_init=1e-2,
     ...                              max_iter=100, random_state=0).fit(X, y)
-    >>> reg.score(X, y) > 0.9
+    >>> reg.score(X, y) > 0.7
     True
     """
 
