@@ -932,3 +932,353 @@ def test_path_separable_alpha_zero_warns_and_is_finite():
     with pytest.warns(ConvergenceWarning, match="separable"):
         _, coefs, intercepts, _ = path(X, y, alphas=[1e-2, 0.0])
     assert np.all(np.isfinite(coefs)) and np.all(np.isfinite(intercepts))
+
+
+# ---------------------------------------------------------------------------
+# 6. The regression estimators through the same cases (squared loss: any real
+#    y is a valid target, 2-D y is multi-output; no classes, no probabilities).
+# ---------------------------------------------------------------------------
+
+RLR, RLRCV = skreg.RegularizedLinearRegression, skreg.RegularizedLinearRegressionCV
+REG_SPECS = [
+    Spec("linreg-l2", lambda: RLR(penalty="l2", alpha=1e-2, tol=1e-10, max_iter=1000),
+         ["float32", "weights", "convex"], kind="regressor"),
+    Spec("linreg-l1", lambda: RLR(penalty="l1", alpha=1e-2, tol=1e-10, max_iter=1000),
+         ["float32", "weights", "convex"], kind="regressor"),
+    Spec("linreg-enet", lambda: RLR(penalty="elasticnet", alpha=1e-2, l1_ratio=0.5, tol=1e-10,
+                                    max_iter=1000), ["float32", "weights", "convex"],
+         kind="regressor"),
+    Spec("linreg-l0", lambda: RLR(penalty="l0", alpha=1e-2, l1_ratio=0.5, tol=1e-10,
+                                  max_iter=1000), ["weights"], kind="regressor"),
+    Spec("linreg-none", lambda: RLR(penalty=None, tol=1e-10, max_iter=1000),
+         ["float32", "weights", "convex"], kind="regressor"),
+    # Zero-weight rows still take their place in the folds: not "weights".
+    Spec("linreg-cv", lambda: RLRCV(penalty="l1", n_alphas=4, cv=2, tol=1e-10, max_iter=1000),
+         [], kind="regressor"),
+]
+every_regressor = pytest.mark.parametrize("spec", REG_SPECS, ids=repr)
+
+
+def reg_data():
+    X, _ = data()
+    y = X @ np.array([1.5, -2.0, 0.0, 0.7]) + 0.3 * np.random.RandomState(0).randn(len(X)) + 1.0
+    return X, y
+
+
+def reg_fitted(est):
+    return [np.asarray(est.coef_, float), np.asarray(est.intercept_, float)]
+
+
+def assert_finite_regressor(est, X):
+    for a in reg_fitted(est):
+        assert np.all(np.isfinite(a)), "non-finite fitted parameters"
+    assert np.all(np.isfinite(est.predict(X)))
+
+
+def assert_same_regressor(a, b, X, atol=1e-9, rtol=1e-7):
+    for pa, pb in zip(reg_fitted(a), reg_fitted(b)):
+        np.testing.assert_allclose(pa, pb, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=rtol, atol=atol)
+
+
+def _check_regressor_rejected_and_state_kept(spec, fit_bad, match):
+    fresh = spec.make()
+    with pytest.raises((ValueError, TypeError), match=match):
+        fit_bad(fresh)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fresh)
+    X, y = reg_data()
+    est = spec.make().fit(X, y)
+    before, pred = state(est), est.predict(X)
+    with pytest.raises((ValueError, TypeError), match=match):
+        fit_bad(est)
+    assert_same_state(before, state(est))
+    np.testing.assert_array_equal(est.predict(X), pred)
+
+
+_NOT_FOR_REGRESSION = {"one-sample", "one-class", "2d-y", "continuous-y",
+                       "non-integer-float-labels", "multilabel-y"}
+REG_BAD_DATA = [c for c in BAD_DATA if c[0] not in _NOT_FOR_REGRESSION] + [
+    ("string-y", lambda X, y: (X, np.array([f"v{v:.2f}" for v in y]), {}),
+     "string|convert|numeric"),
+    ("complex-y", lambda X, y: (X, y + 1j, {}), "Complex"),
+    ("3d-y", lambda X, y: (X, y[:, None, None], {}), "dim|shape|2D|1D"),
+]
+
+
+@every_regressor
+@pytest.mark.parametrize("case", REG_BAD_DATA, ids=[c[0] for c in REG_BAD_DATA])
+def test_regressor_bad_data_is_rejected_and_leaves_the_model_intact(spec, case):
+    _, make, match = case
+    X, y = reg_data()
+    # Different feature count too: a failed fit must not re-set n_features_in_.
+    Xb, yb, kwargs = make(np.c_[X, X[:, :2]], y)
+    _check_regressor_rejected_and_state_kept(spec, lambda est: est.fit(Xb, yb, **kwargs), match)
+
+
+@every_regressor
+@pytest.mark.parametrize("case", BAD_PARAMS, ids=[c[0] for c in BAD_PARAMS])
+def test_regressor_bad_parameter_is_rejected_and_leaves_the_model_intact(spec, case):
+    _, params, match = case
+    params = _params_for(spec, params)
+    if not params:
+        pytest.skip("parameter not used by this estimator")
+    X, y = reg_data()
+    _check_regressor_rejected_and_state_kept(
+        spec, lambda est: est.set_params(**params).fit(X, y), match)
+
+
+@every_regressor
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: X[:, :3], "features"),
+        (lambda X: sp.csr_matrix(X[:, :3]), "features"),
+        (lambda X: _set(X, (0, 0), np.nan), "NaN"),
+        (lambda X: _set(X, (0, 0), np.inf), "infinity"),
+        (lambda X: X.astype(str), "string"),
+        (lambda X: X + 1j, "Complex"),
+        (lambda X: X[:0], "0 sample"),
+    ],
+    ids=["fewer-features", "sparse-fewer-features", "nan", "inf", "string", "complex", "empty"],
+)
+def test_regressor_bad_data_at_predict_time(spec, make, match):
+    X, y = reg_data()
+    est = spec.make().fit(X, y)
+    before = state(est)
+    with pytest.raises((ValueError, TypeError), match=match):
+        est.predict(make(X))
+    assert_same_state(before, state(est))
+
+
+@every_regressor
+def test_regressor_dataframe_feature_names_and_unfitted_predict(spec):
+    pd = pytest.importorskip("pandas")
+    X, y = reg_data()
+    with pytest.raises(NotFittedError):
+        spec.make().predict(X)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    est = spec.make().fit(df, y)
+    np.testing.assert_array_equal(est.feature_names_in_, ["a", "b", "c", "d"])
+    np.testing.assert_allclose(est.predict(df), spec.make().fit(X, y).predict(X), atol=1e-12)
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(df.rename(columns={"a": "z"}))
+
+
+@every_regressor
+@pytest.mark.parametrize("case", SAME_VALUES, ids=[c[0] for c in SAME_VALUES])
+def test_regressor_same_values_in_another_layout_give_the_same_model(spec, case):
+    _, make, clean = case
+    X, y = reg_data()
+    ref_X = X if clean is None else clean(X)
+    a = spec.make().fit(make(X), y)
+    b = spec.make().fit(ref_X, y)
+    assert_same_regressor(a, b, ref_X, atol=1e-8, rtol=1e-6)
+    assert_finite_regressor(a, ref_X)
+
+
+@every_regressor
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_regressor_read_only_memmap(spec, order, dtype, tmp_path):
+    X, y = reg_data()
+    X = X.astype(dtype)
+    a = spec.make().fit(_memmap(X, tmp_path, order), y)
+    b = spec.make().fit(X.copy(), y)
+    assert_same_regressor(a, b, X)
+
+
+@every_regressor
+def test_regressor_float32_is_close_to_float64(spec):
+    if "float32" not in spec.exact:
+        pytest.skip("L0's keep/drop test and the CV choice may flip on float32 rounding")
+    X, y = reg_data()
+    a = spec.make().fit(X.astype(np.float32), y)
+    b = spec.make().fit(X, y)
+    assert_finite_regressor(a, X)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), atol=1e-4 * np.abs(y).max())
+
+
+@every_regressor
+@pytest.mark.parametrize("value", [1e308, 1e-320, 7], ids=["huge-1e308", "subnormal-1e-320",
+                                                            "int"])
+def test_regressor_constant_sample_weight_equals_unweighted(spec, value):
+    X, y = reg_data()
+    a = spec.make().fit(X, y, sample_weight=np.full(len(y), value))
+    b = spec.make().fit(X, y)
+    assert_same_regressor(a, b, X, atol=1e-10)
+
+
+@every_regressor
+def test_regressor_zero_weight_equals_removing_the_rows(spec):
+    if "weights" not in spec.exact:
+        pytest.skip("zero-weight rows still take their place in the CV folds")
+    X, y = reg_data()
+    sw = np.ones(len(y))
+    sw[:6] = 0.0
+    a = spec.make().fit(X, y, sample_weight=sw)
+    b = spec.make().fit(X[6:], y[6:])
+    assert_same_regressor(a, b, X, atol=1e-7, rtol=1e-6)
+
+
+@every_regressor
+@pytest.mark.parametrize("value", [0.0, 3.0], ids=["zero-column", "constant-column"])
+def test_regressor_constant_column(spec, value):
+    X, y = reg_data()
+    Xc = np.c_[X[:, :2], np.full(len(y), value), X[:, 2:]]
+    est = spec.make().fit(Xc, y)
+    assert_finite_regressor(est, Xc)
+    if "convex" not in spec.exact:
+        return
+    # With an unpenalized intercept the optimum puts no weight on a constant column.
+    # (Unpenalized least squares: the column is collinear with the intercept, any split
+    # of the mean between them is optimal; the predictions are unique.)
+    ref = spec.make().fit(X, y)
+    np.testing.assert_allclose(est.predict(Xc), ref.predict(X), atol=1e-7)
+    if est.penalty is not None:
+        np.testing.assert_allclose(est.coef_[2], 0.0, atol=1e-8)
+        np.testing.assert_allclose(est.coef_[[0, 1, 3, 4]], ref.coef_, atol=1e-7)
+
+
+@every_regressor
+def test_regressor_duplicated_column(spec):
+    X, y = reg_data()
+    Xd = np.c_[X, X[:, 1]]
+    # Coordinate descent moves the split between the copies by a factor of about
+    # 1 - alpha * (1 - l1_ratio) per epoch: give it the epochs.
+    est = spec.make().set_params(max_iter=100000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(Xd, y)
+    assert_finite_regressor(est, Xd)
+    if spec.name == "linreg-cv":
+        return
+    penalty = est.penalty
+    if penalty in ("l1", None):
+        # The predictions are unique (the loss is strictly convex in Xw); only the split
+        # of the weight between the copies is not.
+        ref = spec.make().set_params(max_iter=100000).fit(X, y)
+        np.testing.assert_allclose(est.predict(Xd), ref.predict(X), atol=1e-6)
+        np.testing.assert_allclose(est.coef_[1] + est.coef_[4], ref.coef_[1], atol=1e-6)
+    elif penalty == "l2":
+        # Ridge splits evenly: equivalent to one copy scaled by sqrt(2).
+        Xs = X.copy()
+        Xs[:, 1] *= np.sqrt(2.0)
+        ref = spec.make().set_params(max_iter=100000).fit(Xs, y)
+        np.testing.assert_allclose(est.coef_[1], est.coef_[4], atol=1e-7)
+        np.testing.assert_allclose(est.coef_[1] * np.sqrt(2.0), ref.coef_[1], atol=1e-6)
+    elif penalty == "elasticnet":
+        # The ridge part makes the split unique and even.
+        np.testing.assert_allclose(est.coef_[1], est.coef_[4], atol=1e-6)
+
+
+@every_regressor
+def test_regressor_huge_values(spec):
+    """|X| ~ 1e300: squares overflow. Either a clear error naming extreme values, or the
+    exact answer (the predictions of an unpenalized or tiny-alpha fit do not depend on the
+    scale of X): never NaN coefficients or a silently wrong model."""
+    X, y = reg_data()
+    try:
+        est = spec.make().fit(X * 1e300, y)
+    except ValueError as exc:
+        assert "extreme values" in str(exc)
+        return
+    assert_finite_regressor(est, X * 1e300)
+
+
+@every_regressor
+def test_regressor_tiny_values_give_the_mean(spec):
+    X, y = reg_data()
+    Xt = X * 1e-300
+    est = spec.make()
+    if getattr(est, "penalty", "l1") is None:
+        pytest.skip("unpenalized: the exact coefficients (~1e300) are the overflow case")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(Xt, y)
+    assert_finite_regressor(est, Xt)
+    # alpha_max ~ 1e-300 << alpha: W = 0 (to ~1e-298 for ridge), b = mean(y).
+    assert np.abs(est.coef_).max() < 1e-290
+    np.testing.assert_allclose(est.predict(Xt), y.mean(), rtol=1e-10)
+
+
+@every_regressor
+def test_regressor_huge_alpha_gives_the_mean(spec):
+    X, y = reg_data()
+    params = _params_for(spec, {"alpha": 1e300})
+    est = spec.make().set_params(**params).fit(X, y)
+    assert_finite_regressor(est, X)
+    if getattr(est, "penalty", "l1") is not None:
+        assert np.abs(est.coef_).max() < 1e-290
+        np.testing.assert_allclose(est.predict(X), y.mean(), rtol=1e-10)
+
+
+@every_regressor
+def test_regressor_max_iter_1_warns_and_tol_0_terminates(spec):
+    X, y = reg_data()
+    Xn = X + 0.3 * np.random.RandomState(1).randn(*X.shape) @ np.ones((4, 4))  # correlated
+    with pytest.warns(ConvergenceWarning):
+        est = spec.make().set_params(max_iter=1, tol=1e-15).fit(Xn, y)
+    assert_finite_regressor(est, Xn)
+    est = spec.make().set_params(tol=0.0, max_iter=20).fit(X, y)
+    assert_finite_regressor(est, X)
+
+
+@every_regressor
+def test_regressor_two_samples(spec):
+    """Two samples (for the CV estimator: two folds of one training sample each)."""
+    X, y = reg_data()
+    Xs, ys = X[[0, 1]], y[[0, 1]]
+    est = spec.make().fit(Xs, ys)
+    assert_finite_regressor(est, Xs)
+    if getattr(est, "penalty", "l1") in (None, "l2"):
+        # Interpolation (None) or close to it: the training residuals are small.
+        assert np.abs(est.predict(Xs) - ys).max() < 0.5 * np.abs(ys - ys.mean()).max() + 1e-12
+
+
+def sq_path(X, y, **kwargs):
+    kwargs.setdefault("n_alphas", 4)
+    kwargs.setdefault("tol", 1e-10)
+    return regularization_path(X, y, loss="squared_error", **kwargs)
+
+
+SQ_PATH_BAD = [c for c in PATH_BAD if c[0] not in {
+    "weight-on-one-class", "one-class", "2d-y", "continuous-y"}] + [
+    ("string-y", lambda X, y: (X, np.array([f"v{v:.2f}" for v in y]), {}),
+     "string|convert|numeric"),
+]
+
+
+@pytest.mark.parametrize("case", SQ_PATH_BAD, ids=[c[0] for c in SQ_PATH_BAD])
+def test_squared_path_rejects_bad_input(case):
+    _, make, match = case
+    if case[0] == "huge-1e300":
+        pytest.skip("covered by test_regressor_huge_values (an error or an exact fit)")
+    X, y = reg_data()
+    Xb, yb, kwargs = make(X, y)
+    with pytest.raises((ValueError, TypeError), match=match):
+        sq_path(Xb, yb, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "case", SAME_VALUES + [("memmap", None, None)], ids=[c[0] for c in SAME_VALUES] + ["memmap"]
+)
+@pytest.mark.parametrize("penalty", ["l1", "l0"])
+def test_squared_path_same_values_in_another_layout(case, penalty, tmp_path):
+    _, make, clean = case
+    X, y = reg_data()
+    ref_X = X if clean is None else clean(X)
+    Xa = _memmap(X, tmp_path, "F") if make is None else make(X)
+    a = sq_path(Xa, y, penalty=penalty)
+    b = sq_path(ref_X, y, penalty=penalty)
+    for pa, pb in zip(a, b):
+        np.testing.assert_allclose(pa, pb, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("value", [1e308, 1e-320])
+def test_squared_path_extreme_constant_weights(value):
+    X, y = reg_data()
+    a = sq_path(X, y, sample_weight=np.full(len(y), value))
+    b = sq_path(X, y)
+    for pa, pb in zip(a, b):
+        np.testing.assert_allclose(pa, pb, rtol=1e-10, atol=1e-12)

@@ -9,6 +9,8 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 from skreg import (
     ElasticNetMLPClassifier,
     ElasticNetMLPRegressor,
+    RegularizedLinearRegression,
+    RegularizedLinearRegressionCV,
     RegularizedLogisticRegression,
     RegularizedLogisticRegressionCV,
 )
@@ -37,6 +39,16 @@ ESTIMATORS = [
     RegularizedLogisticRegressionCV(penalty="elasticnet", l1_ratios=[0.3, 0.9], n_alphas=5,
                                     scoring="accuracy", one_standard_error=True, cv=3),
     RegularizedLogisticRegressionCV(penalty="l0", l1_ratios=[0.5], n_alphas=5, cv=3),
+    RegularizedLinearRegression(),
+    RegularizedLinearRegression(penalty="l1", alpha=1e-3),
+    RegularizedLinearRegression(penalty="elasticnet", alpha=1e-3, l1_ratio=0.5),
+    RegularizedLinearRegression(penalty="l0", alpha=1e-2, l1_ratio=0.5),
+    RegularizedLinearRegression(penalty=None),
+    RegularizedLinearRegressionCV(n_alphas=10),
+    RegularizedLinearRegressionCV(penalty="elasticnet", l1_ratios=[0.3, 0.9], n_alphas=5,
+                                  scoring="r2", one_standard_error=True),
+    RegularizedLinearRegressionCV(penalty="l0", l1_ratios=[0.5], n_alphas=5),
+    RegularizedLinearRegressionCV(penalty="l2", n_alphas=5, refit=False),
     # The networks: every default, then each switch turned on alone at otherwise default settings.
     *[
         network(**switch)
