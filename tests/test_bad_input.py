@@ -903,26 +903,32 @@ def test_path_rejects_bad_input(case):
         path(Xb, yb, **kwargs)
 
 
+def _path_data(loss):
+    return data() if loss == "log_loss" else reg_data()
+
+
 @pytest.mark.parametrize(
     "case", SAME_VALUES + [("memmap", None, None)], ids=[c[0] for c in SAME_VALUES] + ["memmap"]
 )
 @pytest.mark.parametrize("penalty", ["l1", "l0"])
-def test_path_same_values_in_another_layout(case, penalty, tmp_path):
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_path_same_values_in_another_layout(case, penalty, loss, tmp_path):
     _, make, clean = case
-    X, y = data()
+    X, y = _path_data(loss)
     ref_X = X if clean is None else clean(X)
     Xa = _memmap(X, tmp_path, "F") if make is None else make(X)
-    a = path(Xa, y, penalty=penalty)
-    b = path(ref_X, y, penalty=penalty)
+    a = path(Xa, y, penalty=penalty, loss=loss)
+    b = path(ref_X, y, penalty=penalty, loss=loss)
     for pa, pb in zip(a, b):
         np.testing.assert_allclose(pa, pb, rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("value", [1e308, 1e-320])
-def test_path_extreme_constant_weights(value):
-    X, y = data()
-    a = path(X, y, sample_weight=np.full(len(y), value))
-    b = path(X, y)
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_path_extreme_constant_weights(value, loss):
+    X, y = _path_data(loss)
+    a = path(X, y, sample_weight=np.full(len(y), value), loss=loss)
+    b = path(X, y, loss=loss)
     for pa, pb in zip(a, b):
         np.testing.assert_allclose(pa, pb, rtol=1e-10, atol=1e-12)
 
@@ -1237,9 +1243,7 @@ def test_regressor_two_samples(spec):
 
 
 def sq_path(X, y, **kwargs):
-    kwargs.setdefault("n_alphas", 4)
-    kwargs.setdefault("tol", 1e-10)
-    return regularization_path(X, y, loss="squared_error", **kwargs)
+    return path(X, y, loss="squared_error", **kwargs)
 
 
 SQ_PATH_BAD = [c for c in PATH_BAD if c[0] not in {
@@ -1258,27 +1262,3 @@ def test_squared_path_rejects_bad_input(case):
     Xb, yb, kwargs = make(X, y)
     with pytest.raises((ValueError, TypeError), match=match):
         sq_path(Xb, yb, **kwargs)
-
-
-@pytest.mark.parametrize(
-    "case", SAME_VALUES + [("memmap", None, None)], ids=[c[0] for c in SAME_VALUES] + ["memmap"]
-)
-@pytest.mark.parametrize("penalty", ["l1", "l0"])
-def test_squared_path_same_values_in_another_layout(case, penalty, tmp_path):
-    _, make, clean = case
-    X, y = reg_data()
-    ref_X = X if clean is None else clean(X)
-    Xa = _memmap(X, tmp_path, "F") if make is None else make(X)
-    a = sq_path(Xa, y, penalty=penalty)
-    b = sq_path(ref_X, y, penalty=penalty)
-    for pa, pb in zip(a, b):
-        np.testing.assert_allclose(pa, pb, rtol=1e-7, atol=1e-9)
-
-
-@pytest.mark.parametrize("value", [1e308, 1e-320])
-def test_squared_path_extreme_constant_weights(value):
-    X, y = reg_data()
-    a = sq_path(X, y, sample_weight=np.full(len(y), value))
-    b = sq_path(X, y)
-    for pa, pb in zip(a, b):
-        np.testing.assert_allclose(pa, pb, rtol=1e-10, atol=1e-12)

@@ -159,3 +159,35 @@ def test_06_holdout_cv_one_standard_error(tmp_path):
     # ... and, over repeated random splits, varies less and lands closer than one hold-out.
     assert res["std_log10_alpha_cv"] < res["std_log10_alpha_holdout"]
     assert res["mean_excess_test_loss_cv"] < res["mean_excess_test_loss_holdout"]
+
+
+def test_08_lasso_path_diabetes_cv_choice(tmp_path):
+    res = _run("plot_08_lasso_path_diabetes", tmp_path)
+    # The path is scikit-learn's lasso_path (same objective) and every point is certified.
+    assert res["path_max_diff_vs_lasso_path"] < 1e-5
+    assert res["path_max_kkt_over_alpha_max"] < 1e-7
+    # The features enter one at a time, bmi and s5 first (the classic diabetes path).
+    assert res["entry_order"][:2] == ["bmi", "s5"]
+    # The CV estimator chooses what LassoCV chooses on the same grid and folds.
+    assert res["cv_alpha_index"] == res["lassocv_alpha_index"]
+    assert res["lassocv_mse_max_rel_diff"] < 1e-6
+    # One-SE rule: a larger alpha, fewer features, within one standard error.
+    assert res["one_se_alpha"] > res["cv_alpha"]
+    assert res["one_se_nnz"] < res["cv_nnz"]
+    assert res["cv_mse"] <= res["one_se_mse"] <= res["one_se_threshold"]
+    assert set(res["kept_at_one_se_alpha"]) <= set(res["kept_at_cv_alpha"])
+
+
+def test_09_l0_recovers_the_support_where_l1_does_not(tmp_path):
+    res = _run("plot_09_l0_vs_l1_regression", tmp_path)
+    k = 5
+    assert k in res["common_sparsities"]
+    # At equal sparsity L0's training error is never above L1's (L1 shrinks).
+    for s in res["common_sparsities"]:
+        assert res["l0_train_mse"][s] <= res["l1_train_mse"][s] + 1e-12
+    # With 5 non-zeros: L0 keeps the 5 true features and predicts fresh data better.
+    assert res["l0_true_positives_at_k"] == k > res["l1_true_positives_at_k"]
+    assert res["l0_test_mse_at_k"] < res["l1_test_mse_at_k"]
+    # Over repeated draws L0 recovers the exact support more often.
+    assert res["exact_recoveries_l0"] >= res["n_draws"] - 1
+    assert res["exact_recoveries_l0"] > res["exact_recoveries_l1"]
