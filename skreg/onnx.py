@@ -46,9 +46,9 @@ The graph computes what ``predict_proba`` computes: the linear score (or the
 network's forward pass, batch normalization folded into one scale and shift
 per hidden unit from the running statistics), then the logistic function of
 the single score for two classes -- ``p(classes_[1]) = 1 / (1 + exp(-z))`` --
-and the softmax for more (one logistic per label for a multilabel MLP). The label is ``classes_[z > 0]`` for two classes and
-``classes_[argmax z]`` otherwise, so it equals ``predict`` even where
-the float32 probabilities tie.
+and the softmax for more (one logistic per label for a multilabel MLP). The
+label is ``classes_[z > 0]`` for two classes and ``classes_[argmax z]``
+otherwise, so it equals ``predict`` even where the float32 probabilities tie.
 
 Computations run in the input's precision: a float32 input (the usual ONNX
 type) gives float32 outputs within about 1e-6 of skreg's float64

@@ -17,7 +17,7 @@ RegularizationPathDisplay
     cross-validation score band in a second panel and the chosen ``alpha``
     marked by a vertical line.
 MLPSparsityDisplay
-    Per layer of an :class:`~skreg.ElasticNetMLPClassifier`, the fraction of
+    Per layer of an :class:`~skreg.ElasticNetMLPClassifier` (or regressor), the fraction of
     weights that are exactly zero (bars) and/or the zero pattern (images).
 GroupPathDisplay
     A network's inputs along a group-lasso path: each input's first-layer
@@ -368,15 +368,18 @@ class RegularizationPathDisplay:
         """Compute the regularization path of a fitted estimator's penalty and plot it.
 
         The path is computed on ``(X, y)`` by :func:`skreg.regularization_path`
-        with the estimator's ``penalty``, ``l1_ratio``, ``fit_intercept``,
+        with the estimator's loss (``"squared_error"`` for a regressor,
+        ``"log_loss"`` otherwise), ``penalty``, ``l1_ratio``, ``fit_intercept``,
         ``tol`` and ``max_iter`` (``class_weight`` becomes sample weights).
 
-        - A fitted :class:`~skreg.RegularizedLogisticRegression`: the grid
+        - A fitted :class:`~skreg.RegularizedLogisticRegression` or
+          :class:`~skreg.RegularizedLinearRegression`: the grid
           (unless ``alphas`` is given) runs from ``alpha_max`` down to
           ``eps * alpha_max`` -- extended down to half the estimator's
           ``alpha`` if that is smaller -- and the estimator's ``alpha`` is
           marked.
-        - A fitted :class:`~skreg.RegularizedLogisticRegressionCV` (anything
+        - A fitted :class:`~skreg.RegularizedLogisticRegressionCV` or
+          :class:`~skreg.RegularizedLinearRegressionCV` (anything
           with ``alphas_``, ``scores_`` and ``alpha_``): the grid is its
           ``alphas_`` row of the chosen ``l1_ratio_``, the score band is the
           matching ``scores_`` row (mean ± std over the folds) and ``alpha_``
@@ -390,8 +393,8 @@ class RegularizationPathDisplay:
             See above.
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Data to compute the path on (usually the training data).
-        y : array-like of shape (n_samples,)
-            Labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Labels, or a regressor's targets.
         alphas : array-like, default=None
             Grid to use instead of the default (ignored for a CV estimator,
             whose grid is used).
@@ -414,6 +417,7 @@ class RegularizationPathDisplay:
         display : RegularizationPathDisplay
         """
         _import_pyplot()  # fail early, before computing a path
+        from sklearn.base import is_regressor
         from sklearn.pipeline import Pipeline
         from sklearn.utils.class_weight import compute_sample_weight
 
@@ -442,6 +446,7 @@ class RegularizationPathDisplay:
         penalty = final.get_params().get("penalty", "l1")
         if penalty is None:
             raise ValueError("The estimator has penalty=None: there is no regularization path.")
+        regression = is_regressor(final)
         is_cv = all(hasattr(final, a) for a in ("alphas_", "scores_", "alpha_"))
         scores = None
         if is_cv:
@@ -454,8 +459,8 @@ class RegularizationPathDisplay:
             alpha = float(final.alpha_)
             n_folds = scores.shape[1] if scores.ndim == 2 else 1
             scoring = final.get_params().get("scoring")
-            if scoring is None:
-                scoring = "neg. log-loss"  # the CV estimator's default score
+            if scoring is None:  # the CV estimators' default scores
+                scoring = "neg. MSE" if regression else "neg. log-loss"
             score_name = (f"CV {scoring if isinstance(scoring, str) else 'score'}"
                           f" ({n_folds} folds)")
         else:
@@ -474,7 +479,8 @@ class RegularizationPathDisplay:
             sw = sample_weight if sw is None else sw * sample_weight
 
         params = final.get_params()
-        common = dict(penalty=penalty, l1_ratio=l1_ratio_path,
+        common = dict(loss="squared_error" if regression else "log_loss",
+                      penalty=penalty, l1_ratio=l1_ratio_path,
                       fit_intercept=params.get("fit_intercept", True), sample_weight=sw,
                       tol=params.get("tol", 1e-4), max_iter=params.get("max_iter", 100))
         if grid is None and alpha > 0:
@@ -519,7 +525,8 @@ class MLPSparsityDisplay:
     ----------
     coefs : list of array-like of shape (n_in, n_out)
         The weight matrices, e.g. ``coefs_`` of a fitted
-        :class:`~skreg.ElasticNetMLPClassifier`.
+        :class:`~skreg.ElasticNetMLPClassifier` or
+        :class:`~skreg.ElasticNetMLPRegressor`.
     estimator_name : str, default=None
         Shown in the title.
 
@@ -684,8 +691,8 @@ class MLPSparsityDisplay:
 
         Parameters
         ----------
-        estimator : fitted ElasticNetMLPClassifier (or anything with ``coefs_``), or a
-            Pipeline ending in one.
+        estimator : fitted ElasticNetMLPClassifier or ElasticNetMLPRegressor (anything
+            with ``coefs_``), or a Pipeline ending in one.
         ax : matplotlib Axes or list of Axes, default=None
             See :meth:`plot`.
         **plot_kwargs

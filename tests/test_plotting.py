@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -317,6 +317,26 @@ def test_from_estimator_real_cv_estimator(cancer):
     assert len(disp.alpha_lines_) == 2
 
 
+def test_from_estimator_linear_regression_uses_the_squared_loss():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    reg = skreg.RegularizedLinearRegression(penalty="l1", alpha=0.05).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(reg, X, y, n_alphas=12, show_zero=True)
+    alphas = disp.lines_[0].get_xdata()
+    _, ref, _, _ = regularization_path(X, y, loss="squared_error", penalty="l1", alphas=alphas)
+    for j, line in enumerate(disp.lines_):
+        np.testing.assert_allclose(line.get_ydata(), ref[:, 0, j], atol=1e-8)
+    # The path through the estimator's alpha ends at its coef_ (not at a logistic fit).
+    _, c, _, _ = regularization_path(X, y, loss="squared_error", penalty="l1",
+                                     alphas=[alphas[0], 0.05])
+    np.testing.assert_allclose(c[-1, 0], reg.coef_, atol=1e-4)
+    cv = skreg.RegularizedLinearRegressionCV(n_alphas=8, cv=3).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(cv, X, y)
+    assert disp.score_ax_.get_ylabel() == "CV neg. MSE (3 folds)"
+    np.testing.assert_allclose(disp.alpha_lines_[0].get_xdata(), [cv.alpha_] * 2)
+
+
 # ---------------------------------------------------------------------------
 # MLPSparsityDisplay
 # ---------------------------------------------------------------------------
@@ -397,6 +417,17 @@ def test_sparsity_pattern_integer_ticks_and_key():
     np.testing.assert_allclose(disp.key_.legend_handles[0].get_facecolor(), cmap(1.0))
     np.testing.assert_allclose(disp.key_.legend_handles[1].get_facecolor(), cmap(0.0))
     assert MLPSparsityDisplay.from_weights(W, kind="bars").key_ is None
+
+
+def test_sparsity_from_regressor():
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = skreg.ElasticNetMLPRegressor(hidden_layer_sizes=(6,), penalty="l1", alpha=0.05,
+                                           max_iter=20, random_state=0).fit(X / 0.1, y / 100)
+    disp = MLPSparsityDisplay.from_estimator(reg)
+    np.testing.assert_array_equal(disp.n_zeros_, [np.sum(W == 0) for W in reg.coefs_])
+    assert "ElasticNetMLPRegressor" in disp.figure_.get_suptitle()
 
 
 def test_sparsity_unfitted_raises():
