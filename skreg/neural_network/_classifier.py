@@ -70,7 +70,7 @@ _MAX_LOGIT = np.finfo(np.float64).max
 
 class ElasticNetMLPClassifier(ClassifierMixin, BaseElasticNetMLP):
     __doc__ = compose(
-        _TEMPLATE, stratified="stratified (by class) and ",
+        _TEMPLATE, stratified="; it is stratified by class",
         scoring_options='{"loss", "accuracy"}',
         scoring_text=(
             '``"loss"`` (the default, ``None``) is minus\n'

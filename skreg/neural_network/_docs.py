@@ -110,8 +110,8 @@ early_stopping : bool, default=False
     restore the weights of the best epoch. Ignored by ``partial_fit``.
 validation_fraction : float, default=0.1
     Share of the training weight held out for early stopping. The split
-    is {stratified}made on the rows' content (identical rows fall on
-    the same side), so that integer sample weights equal repetition.
+    is made on the rows' content (identical rows fall on the same side),
+    so that integer sample weights equal repetition{stratified}.
 scoring : {scoring_options} or None, default=None
     Validation score of early stopping (higher is better), weighted by the
     held-out sample weights. {scoring_text}"""
