@@ -111,7 +111,7 @@ def to_design(X):
 def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None, y_index=None):
     """Validated sample weights, multiplied by class weights, normalized to sum to one.
 
-    The objective is the weighted *mean* loss (DESIGN §2), so the kernels work
+    The objective is the weighted *mean* loss ``sum_i s_i loss_i / sum_i s_i``, so the kernels work
     with ``s_i / sum(s)``.
 
     Parameters

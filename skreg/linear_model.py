@@ -207,7 +207,7 @@ class RegularizedLogisticRegression(LinearClassifierMixin, SparseCoefMixin, Base
     r"""Logistic regression with an L1, L2, elastic-net or no penalty.
 
     Minimises the weighted mean logistic loss plus a penalty on the
-    coefficients (never on the intercept), exactly as in skreg's DESIGN §2:
+    coefficients (never on the intercept):
 
     .. math::
 

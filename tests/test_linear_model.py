@@ -19,7 +19,7 @@ from skreg._validation import to_design
 
 # ---------------------------------------------------------------------------
 # An independent evaluation of the objective and its optimality conditions,
-# written from DESIGN §2 with numpy only (nothing from the solver).
+# written from the objective with numpy only (nothing from the solver).
 # ---------------------------------------------------------------------------
 
 

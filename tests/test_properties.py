@@ -73,7 +73,7 @@ PENALTIES = st.sampled_from([("l1", 1.0), ("l2", 0.0), ("elasticnet", 0.5),
                              ("elasticnet", 0.1)])
 
 # ---------------------------------------------------------------------------
-# An independent objective, gradient and KKT violation (numpy only, DESIGN §2)
+# An independent objective, gradient and KKT violation (numpy only)
 # ---------------------------------------------------------------------------
 
 
