@@ -483,6 +483,8 @@ def profile_skreg(prob, fit_intercept, log):
     """Outer passes, Newton steps and the cost of one full pass against reading X once."""
     from skreg import _cd
     from skreg._validation import normalized_sample_weight, to_design
+    from skreg.datafits import make_datafit
+    from skreg.penalties import make_penalty
 
     alpha = alpha_max(prob.X, prob.y01, fit_intercept) / prob.divisor
     X = prob.get("F")
@@ -501,7 +503,7 @@ def profile_skreg(prob, fit_intercept, log):
         t0 = time.perf_counter()
         out = orig_ws(*a)
         counters["ws"] += time.perf_counter() - t0
-        counters["ws_sizes"].append(int(a[11][0]))  # ws_len of class 0
+        counters["ws_sizes"].append(int(a[8][0]))  # ws_len of class 0
         return out
 
     _cd.full_kkt, _cd.solve_working_set = timed_full, timed_ws
@@ -529,7 +531,8 @@ def profile_skreg(prob, fit_intercept, log):
     Y = prob.y01.reshape(-1, 1)
     G = np.empty((prob.n_samples, 1))
     viol = np.empty((1, prob.n_features))
-    args = (design, X_op, Y, sw, False, alpha, 1.0, fit_intercept, W, Z, G, viol)
+    args = (design, X_op, make_datafit("log_loss", Y, sw), make_penalty("l1", alpha), fit_intercept,
+            W, Z, G, viol)
     _cd.full_kkt(*args)
     t0 = time.perf_counter()
     for _ in range(reps):

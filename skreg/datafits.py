@@ -177,7 +177,7 @@ def loss_along_column(datafit, Z, k, rows, vals, s):
     d1 = 0.0
     d2 = 0.0
     for q in range(rows.shape[0]):
-        i = rows[q]
+        i = np.int64(rows[q])  # int32 sparse indices: one signature of _sample_loss
         x = vals[q]
         if sw[i] == 0.0 or x == 0.0:
             continue
