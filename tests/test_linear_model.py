@@ -15,7 +15,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skreg import RegularizedLogisticRegression
-from skreg._validation import to_design
 
 # ---------------------------------------------------------------------------
 # An independent evaluation of the objective and its optimality conditions,
@@ -199,20 +198,51 @@ def test_dense_and_sparse_give_the_same_model():
         np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
 
 
+def _fit_peak_memory(est, X, y):
+    """Peak bytes allocated (numpy included) while ``est`` fits, after a warm-up fit."""
+    import tracemalloc
+
+    est.fit(X[:200], y[:200])  # compile the kernels outside the measurement
+    tracemalloc.start()
+    try:
+        est.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _linear_models():
+    from skreg import RegularizedLinearRegression
+
+    return [
+        (RegularizedLogisticRegression(penalty="l1", alpha=0.01), "classes"),
+        (RegularizedLogisticRegression(penalty="l2", alpha=0.01), "classes"),
+        (RegularizedLinearRegression(penalty="l1", alpha=0.01), "real"),
+        (RegularizedLinearRegression(penalty="l2", alpha=0.01), "real"),
+    ]
+
+
+@pytest.mark.parametrize("model", range(4))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fortran_input_is_used_without_copy(dtype):
-    X = np.asfortranarray(np.random.RandomState(0).randn(50, 4).astype(dtype))
-    design = to_design(X)
-    assert design.X_flat.dtype == dtype
-    assert np.shares_memory(design.X_flat, X)
+def test_fortran_input_is_used_without_copy(model, dtype):
+    est, target = _linear_models()[model]
+    rng = np.random.RandomState(0)
+    X = np.asfortranarray(rng.randn(20000, 60).astype(dtype))
+    y = X[:, 0] + rng.randn(20000)
+    y = (y > 0).astype(int) if target == "classes" else y
+    # A copy (or a float64 upcast) of X would allocate at least X.nbytes.
+    assert _fit_peak_memory(est, X, y) < 0.5 * X.nbytes
 
 
-def test_sparse_input_is_not_densified():
-    X = sp.random(100, 30, density=0.1, format="csc", random_state=0)
-    design = to_design(X)
-    assert design.is_sparse
-    assert design.data.shape[0] == X.nnz
-    assert design.indices.dtype == np.int32
+@pytest.mark.parametrize("model", range(4))
+def test_sparse_input_is_not_densified(model):
+    est, target = _linear_models()[model]
+    rng = np.random.RandomState(0)
+    X = sp.random(20000, 400, density=0.01, format="csc", random_state=0)
+    y = np.asarray(X[:, :5].sum(axis=1)).ravel() + 0.1 * rng.randn(20000)
+    y = (y > 0).astype(int) if target == "classes" else y
+    dense_bytes = X.shape[0] * X.shape[1] * 8
+    assert _fit_peak_memory(est, X, y) < 0.1 * dense_bytes
 
 
 def test_string_labels_probabilities_and_shapes():
