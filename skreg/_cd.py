@@ -326,8 +326,17 @@ def quadratic_model(n, p):
 
 
 @njit(**_FAST)
-def cd_model_setup(X, ws, nws, model, sum_h, fit_intercept):
-    """Start CD on the model: ``r = g``, ``dw = 0``, column moments; returns ``sum_u``.
+def cd_quadratic_model(X, ws, nws, w_k, model, sum_h, penalty, fit_intercept, cd_tol, state,
+                       epochs_per_call, max_epochs):
+    """Minimise the model ``g.dz + 1/2 sum h dz^2 + penalty`` on ``ws[:nws]`` by cyclic CD.
+
+    Runs at most ``epochs_per_call`` epochs per call and keeps its progress
+    in ``state`` (``[sum_u, epochs run]``, zeros to start), so the caller can
+    loop in Python (one kernel, not three: each compiled kernel costs cold
+    start). Returns ``(done, db, epochs run by this call)``; once ``done``
+    (converged, or ``max_epochs`` in all), ``model.dw[:nws]`` holds the step
+    and ``model.dz`` the change of the predictions, intercept step ``db``
+    included.
 
     The intercept is eliminated exactly: for any step ``dw`` its optimal
     step is ``db = -sum_i u_i / sum_h`` with ``u = g + h * (X dw)``, so each
@@ -336,41 +345,41 @@ def cd_model_setup(X, ws, nws, model, sum_h, fit_intercept):
     the intercept (a rare binary feature, say), where alternating between
     the two would zigzag. Nothing is densified: the centring enters only
     through the scalars ``hsum[idx] = sum_i h_i x_ij`` and ``sum_u``.
-    """
-    g, h, r = model.g, model.h, model.dz
-    sum_u = 0.0
-    for i in range(X.n_samples):
-        r[i] = g[i]
-        sum_u += g[i]
-    for idx in range(nws):
-        model.dw[idx] = 0.0
-        s1, s2 = col_weighted_moments(X, ws[idx], h)
-        if fit_intercept:
-            model.hsum[idx] = s1
-            s2 -= s1 * s1 / sum_h
-            # A column (numerically) constant on the support of h carries
-            # no information beyond the intercept.
-            if s2 <= 1e-12 * (s2 + s1 * s1 / sum_h):
-                s2 = 0.0
-        else:
-            model.hsum[idx] = 0.0
-        model.hdiag[idx] = s2
-    return sum_u if fit_intercept else 0.0
 
-
-@njit(**_FAST)
-def cd_model_epochs(X, ws, nws, w_k, model, sum_h, sum_u, penalty, cd_tol, max_epochs):
-    """At most ``max_epochs`` cyclic CD epochs on the model ``g.dz + 1/2 sum h dz^2 + penalty``.
-
-    CD keeps the model's gradient in the predictions, ``r = g + h * (X dw)``,
-    so a coordinate's partial derivative is one dot product ``x_j . r`` (one
-    random access per stored entry for sparse X, instead of three). Stops
-    when no coordinate moves the model gradient by more than ``cd_tol``.
-    Returns ``(sum_u, epochs run, converged)``.
+    CD keeps the model's gradient in the predictions, ``r = g + h * (X dw)``
+    (in ``model.dz`` until the end), so a coordinate's partial derivative is
+    one dot product ``x_j . r`` (one random access per stored entry for
+    sparse X, instead of three). CD stops when no coordinate moves the model
+    gradient by more than ``cd_tol``.
     """
     code, alpha, l1_ratio = penalty
-    h, r, dw, hdiag, hsum = model.h, model.dz, model.dw, model.hdiag, model.hsum
-    for epoch in range(max_epochs):
+    g, h, r, dw, hdiag, hsum = model
+    n = X.n_samples
+    if state[1] == 0.0:
+        sum_u = 0.0
+        for i in range(n):
+            r[i] = g[i]
+            sum_u += g[i]
+        for idx in range(nws):
+            dw[idx] = 0.0
+            s1, s2 = col_weighted_moments(X, ws[idx], h)
+            if fit_intercept:
+                hsum[idx] = s1
+                s2 -= s1 * s1 / sum_h
+                # A column (numerically) constant on the support of h carries
+                # no information beyond the intercept.
+                if s2 <= 1e-12 * (s2 + s1 * s1 / sum_h):
+                    s2 = 0.0
+            else:
+                hsum[idx] = 0.0
+            hdiag[idx] = s2
+        state[0] = sum_u if fit_intercept else 0.0
+    sum_u = state[0]
+    converged = False
+    ran = 0
+    while ran < epochs_per_call and state[1] < max_epochs and not converged:
+        ran += 1
+        state[1] += 1.0
         max_move = 0.0
         for idx in range(nws):
             hj = hdiag[idx]
@@ -385,44 +394,36 @@ def cd_model_epochs(X, ws, nws, w_k, model, sum_h, sum_u, penalty, cd_tol, max_e
                 col_axpy_weighted(X, j, delta, h, r)
                 sum_u += delta * hsum[idx]
                 max_move = max(max_move, hj * abs(delta))
-        if max_move <= cd_tol:
-            return sum_u, epoch + 1, True
-    return sum_u, max_epochs, False
-
-
-@njit(**_FAST)
-def cd_model_finish(X, ws, nws, model, sum_h, sum_u, fit_intercept):
-    """The intercept step of the model, and the change of the predictions into ``dz``."""
+        converged = max_move <= cd_tol
+    state[0] = sum_u
+    if not converged and state[1] < max_epochs:
+        return False, 0.0, ran
     db = -sum_u / sum_h if fit_intercept else 0.0
-    dz = model.dz
-    for i in range(X.n_samples):
+    dz = r
+    for i in range(n):
         dz[i] = db
     for idx in range(nws):
-        if model.dw[idx] != 0.0:
-            col_axpy(X, ws[idx], model.dw[idx], dz)
-    return db
+        if dw[idx] != 0.0:
+            col_axpy(X, ws[idx], dw[idx], dz)
+    return True, db, ran
 
 
 def minimise_quadratic_model(design, ws, nws, w_k, model, sum_h, penalty, fit_intercept, cd_tol,
                              max_epochs, work):
     """Minimise the quadratic model on the working set ``ws[:nws]`` by cyclic CD.
 
-    On return ``model.dw[:nws]`` holds the step on the working set and
-    ``model.dz`` the change of the predictions (intercept step included);
-    returns the intercept step and the epochs run. The kernel is called for
-    about :data:`ENTRIES_PER_CALL` column entries at a time.
+    :func:`cd_quadratic_model` is called for about :data:`ENTRIES_PER_CALL`
+    column entries at a time. Returns the intercept step and the epochs run.
     """
-    sum_u = cd_model_setup(design, ws, nws, model, sum_h, fit_intercept)
     per_call = max(1, ENTRIES_PER_CALL // max(1, column_entries(design, ws[:nws])))
-    epochs = 0
-    while epochs < max_epochs:
-        sum_u, ran, converged = cd_model_epochs(design, ws, nws, w_k, model, sum_h, sum_u,
-                                                penalty, cd_tol, min(per_call, max_epochs - epochs))
-        epochs += ran
-        if converged:
-            break
+    state = np.zeros(2)
+    done = False
+    while not done:
+        done, db, _ = cd_quadratic_model(design, ws, nws, w_k, model, sum_h, penalty,
+                                         fit_intercept, cd_tol, state, per_call, max_epochs)
+    epochs = int(state[1])
     work[0] += epochs * nws  # column updates, for profiling
-    return cd_model_finish(design, ws, nws, model, sum_h, sum_u, fit_intercept), epochs
+    return db, epochs
 
 
 def armijo_step(change, predicted, scale, constant=_ARMIJO):

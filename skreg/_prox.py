@@ -6,7 +6,6 @@ that the coordinate-descent kernels and the MLP kernels apply exactly the
 same operators:
 
 * :func:`soft_threshold` -- prox of ``t * |x|`` (L1);
-* :func:`hard_threshold` -- prox of the L0 penalty;
 * :func:`prox_elastic_net` -- prox of
   ``step * alpha * (l1_ratio |x| + (1 - l1_ratio) / 2 x^2)``;
 * :func:`group_soft_threshold` -- prox of ``t * ||v||_2`` (group lasso,
@@ -14,8 +13,8 @@ same operators:
 * :func:`max_norm_project` -- projection of each unit's incoming weights on
   a ball (the max-norm constraint).
 
-The penalty values and optimality conditions built on them live in
-:mod:`skreg.penalties`.
+The penalties built on them (values, optimality conditions, and the hard
+threshold of L0) live in :mod:`skreg.penalties`.
 """
 
 import numpy as np
@@ -31,17 +30,6 @@ def soft_threshold(x, threshold):
         return x - threshold
     if x < -threshold:
         return x + threshold
-    return 0.0
-
-
-@njit(**_JIT)
-def hard_threshold(x, threshold):
-    """Proximal operator of the L0 penalty: keep ``x`` if ``|x| > threshold``, else 0.
-
-    For ``step * lam * ||x||_0`` the threshold is ``sqrt(2 * step * lam)``.
-    """
-    if abs(x) > threshold:
-        return x
     return 0.0
 
 

@@ -31,6 +31,9 @@ from scipy.special import expit, logsumexp, softmax
 from ._losses import logistic_loss, logsumexp_row, separates, sigmoid
 
 _JIT = dict(cache=True, nogil=True)
+# Small helpers are inlined into their callers: each separately compiled
+# function adds to the cold start.
+_INLINE = dict(_JIT, inline="always")
 
 LOGISTIC = 0
 MULTINOMIAL = 1
@@ -76,7 +79,7 @@ def is_classification(datafit):
 # ---------------------------------------------------------------------------
 
 
-@njit(**_JIT)
+@njit(**_INLINE)
 def _probability(code, Z, i, k):
     """P(class k | x_i): sigmoid (binary) or softmax (multinomial)."""
     if code == MULTINOMIAL:
@@ -106,7 +109,7 @@ def sample_derivatives(datafit, Z, k, g, h):
     return sum_h
 
 
-@njit(**_JIT)
+@njit(**_INLINE)
 def _logsumexp_moved(Z, i, k, zk):
     """``logsumexp`` of row ``i`` of ``Z`` with ``Z[i, k]`` replaced by ``zk``."""
     zmax = zk

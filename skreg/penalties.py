@@ -24,9 +24,11 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ._prox import hard_threshold, prox_elastic_net
+from ._prox import prox_elastic_net
 
-_JIT = dict(cache=True, nogil=True)
+# Inlined into the solver kernels that call them (a separately compiled
+# function adds to the cold start).
+_INLINE = dict(cache=True, nogil=True, inline="always")
 
 NONE = 0
 L1 = 1
@@ -92,21 +94,25 @@ def alpha_max(penalty, grad_inf):
     return grad_inf
 
 
-@njit(**_JIT)
+@njit(**_INLINE)
 def prox(code, x, step, alpha, l1_ratio):
     """Proximal operator of ``step * alpha * R`` at the scalar ``x``.
 
-    For L0L2 the minimiser of ``(w - x)^2 / (2 step) + step-scaled penalty``
-    keeps ``x / c`` (``c = 1 + step * alpha * (1 - l1_ratio)``) when that
-    beats zero, i.e. when ``|x| > sqrt(2 step alpha l1_ratio c)``.
+    For L0L2 it is hard thresholding: the minimiser of
+    ``(w - x)^2 / (2 step) + alpha * R(w)`` is ``x / c``
+    (``c = 1 + step * alpha * (1 - l1_ratio)``, the ridge shrinkage) when
+    that beats ``w = 0``, i.e. when ``|x| > sqrt(2 step alpha l1_ratio c)``,
+    else 0.
     """
     if code == L0L2:
         c = 1.0 + step * alpha * (1.0 - l1_ratio)
-        return hard_threshold(x, np.sqrt(2.0 * step * alpha * l1_ratio * c)) / c
+        if abs(x) > np.sqrt(2.0 * step * alpha * l1_ratio * c):
+            return x / c
+        return 0.0
     return prox_elastic_net(x, step, alpha, l1_ratio)
 
 
-@njit(**_JIT)
+@njit(**_INLINE)
 def coordinate_violation(code, wj, grad_j, alpha, l1_ratio):
     """Distance from ``-grad_j`` to ``alpha * dR(wj)``: 0 exactly when coordinate ``j`` is optimal.
 

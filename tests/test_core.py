@@ -209,11 +209,11 @@ def test_kernel_calls_read_a_bounded_number_of_entries(monkeypatch):
     reference = [_fit("squared", pen, X, Y, sw, True)[0] for pen in ("l1", "l0")]
     budget = 2000
     calls = {"cd": [], "l0": []}
-    epochs, sweep = _cd.cd_model_epochs, _l0.l0_sweep
+    epochs, sweep = _cd.cd_quadratic_model, _l0.l0_sweep
 
     def counted_epochs(X_, ws, nws, *args):
         out = epochs(X_, ws, nws, *args)
-        calls["cd"].append((out[1], X_.n_samples * nws))  # (epochs run, entries per epoch)
+        calls["cd"].append((out[2], X_.n_samples * nws))  # (epochs run, entries per epoch)
         return out
 
     def counted_sweep(X_, datafit, Z, W, k, j_start, j_stop, *args):
@@ -222,7 +222,7 @@ def test_kernel_calls_read_a_bounded_number_of_entries(monkeypatch):
 
     monkeypatch.setattr(_cd, "ENTRIES_PER_CALL", budget)
     monkeypatch.setattr(_l0, "ENTRIES_PER_CALL", budget)
-    monkeypatch.setattr(_cd, "cd_model_epochs", counted_epochs)
+    monkeypatch.setattr(_cd, "cd_quadratic_model", counted_epochs)
     monkeypatch.setattr(_l0, "l0_sweep", counted_sweep)
     bounded = [_fit("squared", pen, X, Y, sw, True)[0] for pen in ("l1", "l0")]
     assert len(calls["cd"]) > 10 and len(calls["l0"]) > 10
