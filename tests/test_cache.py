@@ -33,8 +33,9 @@ KERNEL = "_relu_forward"  # one kernel every default MLP fit compiles
 _PR_CAPBSET_DROP = 24
 _CAPS = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3}
 
-# The child: fit a tiny MLP (a handful of kernels), report where numba put the cache of one
-# kernel and which locator chose it, and whether the package directory is writable.
+# The child: call one kernel (or, with CHILD_FIT set, fit a tiny MLP: a handful of kernels,
+# all compiled cold in a fresh copy), report where numba put the cache of the kernel and
+# which locator chose it, and whether the package directory is writable.
 CHILD = r"""
 import json, os, sys, tempfile, warnings
 import numpy as np
@@ -51,8 +52,15 @@ warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
 X = rng.standard_normal((60, 4))
 y = (X[:, 0] > 0).astype(int)
-clf = skreg.ElasticNetMLPClassifier((3,), max_iter=50, learning_rate_init=0.05,
-                                   random_state=0).fit(X, y)
+score = None
+if os.environ.get("CHILD_FIT"):
+    clf = skreg.ElasticNetMLPClassifier((3,), max_iter=50, learning_rate_init=0.05,
+                                       random_state=0).fit(X, y)
+    score = clf.score(X, y)
+else:
+    Z, A = np.array([[-1.0, 2.0]]), np.empty((1, 2))
+    K.KERNEL(Z, A, np.zeros(2))
+    assert A.tolist() == [[0.0, 2.0]]
 other_error = None
 if os.environ.get("OTHER_MODULE"):
     try:
@@ -61,7 +69,7 @@ if os.environ.get("OTHER_MODULE"):
         other_error = str(exc)
 fn = getattr(K, "KERNEL")
 print(json.dumps(dict(
-    package=pkg, pkg_writable=pkg_writable, score=clf.score(X, y),
+    package=pkg, pkg_writable=pkg_writable, score=score,
     locator=type(fn._cache._impl.locator).__name__, cache_path=fn._cache._cache_path,
     magic=list(map(str, cpu_target.target_context.codegen().magic_tuple())),
     other_error=other_error)))
@@ -149,7 +157,9 @@ def test_read_only_package_caches_in_the_user_cache_dir(tmp_path):
     site = _read_only_copy(tmp_path)
     xdg = tmp_path / "xdg_cache"
     xdg.mkdir()
-    env = dict(PYTHONPATH=str(site), XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path))
+    # A whole fit from the read-only install (the other tests call one kernel only).
+    env = dict(PYTHONPATH=str(site), XDG_CACHE_HOME=str(xdg), HOME=str(tmp_path),
+               CHILD_FIT="1")
     try:
         first, log1 = run_child(env, tmp_path, read_only=True)
         second, log2 = run_child(env, tmp_path, read_only=True)

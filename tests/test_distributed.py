@@ -42,6 +42,10 @@ else:
 
 from joblib import parallel_config  # noqa: E402
 
+# One pytest-xdist worker runs this whole module (with --dist loadgroup, the default in
+# pyproject.toml), so the module's cluster starts once, not once per worker.
+pytestmark = pytest.mark.xdist_group("dask-cluster")
+
 #: Seconds any single cluster operation may take before the test fails.
 TIMEOUT = 120
 
@@ -54,10 +58,10 @@ def _quiet():
 
 
 def _warm_worker():
-    """Import skreg in a worker (loads the numba cache) and report the process id."""
-    import skreg  # noqa: F401
+    """Import skreg in a worker (loads the numba cache); report the process id and skreg's file."""
+    import skreg
 
-    return os.getpid()
+    return os.getpid(), skreg.__file__
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +69,20 @@ def client():
     """Two single-threaded worker processes on loopback, no dashboard; closed afterwards."""
     with dask.config.set({"distributed.comm.timeouts.connect": "60s",
                           "distributed.comm.timeouts.tcp": "60s"}):
+        # The workers import the skreg under test (a checkout run from its root would
+        # otherwise lose to an installed one in the worker processes).
+        root = os.path.dirname(os.path.dirname(os.path.abspath(skreg.__file__)))
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=None, silence_logs=logging.ERROR, env={"PYTHONPATH": path},
         )
         try:
             with distributed.Client(cluster, timeout=TIMEOUT) as c:
                 c.wait_for_workers(2, timeout=TIMEOUT)
-                pids = c.run(_warm_worker)
-                assert len(set(pids.values()) | {os.getpid()}) == 3
+                workers = c.run(_warm_worker).values()
+                assert len({pid for pid, _ in workers} | {os.getpid()}) == 3
+                assert {file for _, file in workers} == {skreg.__file__}
                 yield c
         finally:
             cluster.close(timeout=30)

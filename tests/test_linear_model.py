@@ -798,14 +798,6 @@ def test_cv_score_uses_scoring():
     assert cv.score(X, y) == pytest.approx(np.mean(cv.predict(X) == y))
 
 
-@pytest.fixture
-def metadata_routing():
-    import sklearn
-
-    with sklearn.config_context(enable_metadata_routing=True):
-        yield
-
-
 def _grouped_problem():
     X, y = _problem(2, seed=65, n_samples=120, n_features=8)
     groups = np.arange(y.shape[0]) % 6
