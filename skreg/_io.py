@@ -14,7 +14,6 @@ import gzip
 import io
 import os
 import re
-import unicodedata
 import warnings
 import zlib
 from typing import NamedTuple

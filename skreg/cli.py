@@ -29,20 +29,8 @@ import warnings
 
 import numpy as np
 
-from ._io import (
-    Dataset,
-    InputError,
-    default_memory_limit,
-    escape,
-    file_kind,
-    format_size,
-    parse_size,
-    preview,
-    read_dataset,
-)
+from ._io import InputError, default_memory_limit, escape, parse_size, preview, read_dataset
 
-#: The old name of the input error, kept for callers of ``skreg.__main__``.
-CLIError = InputError
 #: ``l1_ratio`` (the L0 share) of ``select --penalty l0`` without ``--l1-ratio``:
 #: L0L2, whose ridge term keeps the solution finite when the data are separable
 #: (pure L0, l1_ratio=1, has no finite solution then, e.g. whenever p >> n).
