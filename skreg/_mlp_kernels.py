@@ -54,7 +54,7 @@ import numpy as np
 from numba import njit
 
 from ._losses import log1pexp, logsumexp_row, sigmoid
-from ._prox import soft_threshold
+from ._prox import group_soft_threshold, soft_threshold
 
 #: ``error_model="numpy"``: float division follows IEEE (inf/nan, no Python
 #: ZeroDivisionError branch), which lets LLVM vectorize the fused optimizer
@@ -524,3 +524,32 @@ def _sgd_prox_segment(theta, grad, vel, lo, hi, lr, mom, nesterov, l2, l1):
         if l1 > 0.0:
             x = soft_threshold(x, lr * l1)
         th[j] = x
+
+
+@njit(**_JIT)
+def _group_prox_rows(W, V, lr, eps, ibc2, group_alpha, adaptive):
+    """Block soft-thresholding of every row of ``W`` by ``step_j * group_alpha``, in place.
+
+    Row ``j`` (input ``j``'s outgoing weights) gets the prox of
+    ``step_j * group_alpha * ||W[j, :]||_2``: it shrinks along its own
+    direction and becomes exactly zero when its norm is at most the
+    threshold. ``step_j`` is the step the optimizer takes: ``lr`` for SGD;
+    for Adam (``adaptive``) the group prox needs one step per row, and the
+    row's is Adam's step for the mean of its weights' second moments,
+    ``lr / (sqrt(mean_k V[j, k] * ibc2) + eps)`` (between the row's smallest
+    and largest per-weight steps; a hidden unit whose weights see no
+    gradient does not blow it up, as a mean of per-weight steps would).
+    ``V`` is ignored without ``adaptive``. Returns the number of zero rows.
+    """
+    n_in, n_out = W.shape
+    n_zero = 0
+    for j in range(n_in):
+        step = lr
+        if adaptive:
+            s = 0.0
+            for k in range(n_out):
+                s += V[j, k]
+            step = lr / (np.sqrt(s / n_out * ibc2) + eps)
+        if group_soft_threshold(W[j], step * group_alpha) == 0.0:
+            n_zero += 1
+    return n_zero

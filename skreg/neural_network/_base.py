@@ -1,5 +1,6 @@
 """What the network classifier and regressor share: parameters, the training loop, inference."""
 
+import copy
 import warnings
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -135,6 +136,7 @@ class BaseElasticNetMLP(BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "group_alpha": [Interval(Real, 0, None, closed="left")],
         "batch_norm": ["boolean"],
         "input_noise": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -168,6 +170,7 @@ class BaseElasticNetMLP(BaseEstimator):
         input_dropout=0.0,
         max_norm=None,
         max_grad_norm=None,
+        group_alpha=0.0,
         batch_norm=False,
         input_noise=0.0,
         early_stopping=False,
@@ -198,6 +201,7 @@ class BaseElasticNetMLP(BaseEstimator):
         self.input_dropout = input_dropout
         self.max_norm = max_norm
         self.max_grad_norm = max_grad_norm
+        self.group_alpha = group_alpha
         self.batch_norm = batch_norm
         self.input_noise = input_noise
         self.early_stopping = early_stopping
@@ -212,7 +216,7 @@ class BaseElasticNetMLP(BaseEstimator):
     # -------------------------------------------------------- settings
 
     def _check_numeric(self):
-        for name in ("alpha", "learning_rate_init", "epsilon", "input_noise"):
+        for name in ("alpha", "learning_rate_init", "epsilon", "input_noise", "group_alpha"):
             value = getattr(self, name)
             if not np.isfinite(value):
                 raise ValueError(f"{name} must be finite, got {value!r}.")
@@ -266,14 +270,19 @@ class BaseElasticNetMLP(BaseEstimator):
             l1=alpha * l1_ratio, l2=alpha * (1.0 - l1_ratio),
             max_norm=None if self.max_norm is None else float(self.max_norm),
             max_grad_norm=None if self.max_grad_norm is None else float(self.max_grad_norm),
+            group_alpha=float(self.group_alpha),
         )
 
     def _penalty_value(self, theta, layout):
         alpha, l1_ratio = resolve_penalty(self.penalty, self.alpha, self.l1_ratio)
-        if alpha == 0.0:
-            return 0.0
-        w = theta[:layout.n_weights].astype(np.float64, copy=False)
-        return float(alpha * (l1_ratio * np.abs(w).sum() + 0.5 * (1.0 - l1_ratio) * (w @ w)))
+        value = 0.0
+        if alpha > 0.0:
+            w = theta[:layout.n_weights].astype(np.float64, copy=False)
+            value += alpha * (l1_ratio * np.abs(w).sum() + 0.5 * (1.0 - l1_ratio) * (w @ w))
+        if self.group_alpha > 0.0:
+            W0 = layout.views(theta).coefs[0].astype(np.float64, copy=False)
+            value += self.group_alpha * np.linalg.norm(W0, axis=1).sum()
+        return float(value)
 
     def _batch_size(self, n_train):
         if self.batch_size == "auto":
@@ -508,6 +517,109 @@ class BaseElasticNetMLP(BaseEstimator):
         n_total = sum(W.size for W in self.coefs_)
         self.n_zero_weights_ = int(sum(np.count_nonzero(W == 0.0) for W in self.coefs_))
         self.zero_weight_fraction_ = self.n_zero_weights_ / n_total
+
+    # ------------------------------------------------- feature selection
+
+    @property
+    def input_support_(self):
+        """Boolean mask of the inputs still connected to the network.
+
+        Input ``j`` is connected when row ``j`` of ``coefs_[0]`` (its outgoing
+        weights) has a non-zero entry; ``group_alpha`` (or an L1 penalty)
+        disconnects inputs by setting whole rows exactly to zero.
+        """
+        check_is_fitted(self)
+        return np.any(self.coefs_[0] != 0.0, axis=1)
+
+    @property
+    def feature_importances_(self):
+        """Group norms ``||coefs_[0][j, :]||_2`` of the inputs, normalized to sum to 1.
+
+        Zero exactly for the disconnected inputs (all zeros if no input is
+        left), so :class:`sklearn.feature_selection.SelectFromModel` can
+        select on them (``threshold`` just above 0 keeps ``input_support_``).
+        """
+        check_is_fitted(self)
+        norms = np.linalg.norm(self.coefs_[0].astype(np.float64), axis=1)
+        total = norms.sum()
+        return norms / total if total > 0.0 else norms
+
+    def _group_alpha_scale(self, y):
+        """Scale of the default ``group_path`` grid (the loss gradients' scale)."""
+        return 1.0
+
+    def group_path(self, X, y, group_alphas=None, *, n_group_alphas=12, sample_weight=None):
+        """Fit networks along increasing ``group_alpha``, each warm-started from the previous.
+
+        The estimator's parameters define every network of the path; only
+        ``group_alpha`` changes. The first ``group_alpha`` is fitted from the
+        initialization, each next one continues from the previous network's
+        weights and optimizer state (as ``warm_start=True``) with a fresh
+        stopping rule (the objective changed). Inputs leave the network one
+        by one as ``group_alpha`` grows. Starting from the less penalized end
+        matters: a large ``group_alpha`` from a random initialization can
+        disconnect every input before the network has learnt what they do.
+        The estimator itself is not modified.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (standardize dense features: the penalty weighs
+            every input's weights alike).
+        y : array-like
+            Targets, as for ``fit``.
+        group_alphas : array-like of float, default=None
+            The values to fit, each ``>= 0``; fitted in increasing order. By
+            default ``n_group_alphas`` values spaced evenly on a log scale
+            from ``1e-3 * s`` to ``s``, where ``s`` is 1 for the classifier
+            and the targets' standard deviation for the regressor (the scale
+            of the loss gradients, hence of the ``group_alpha`` at which an
+            input leaves); the path then stops at the first value that
+            leaves no input.
+        n_group_alphas : int, default=12
+            Size of the default grid.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights of every fit.
+
+        Returns
+        -------
+        path : sklearn.utils.Bunch
+            ``group_alphas`` (ndarray of shape (n_fits,), increasing): the
+            values fitted; ``group_norms`` (ndarray of shape (n_fits,
+            n_features)): ``||coefs_[0][j, :]||_2`` of every input after each
+            fit (exactly 0 for a disconnected input); ``n_iter`` (ndarray of
+            int): epochs of each fit; ``estimators`` (list): the fitted
+            networks (independent copies, with this estimator's
+            ``warm_start``).
+        """
+        from sklearn.base import clone
+        from sklearn.utils import Bunch
+
+        if not (isinstance(n_group_alphas, Integral) and n_group_alphas >= 1):
+            raise ValueError(f"n_group_alphas must be an int >= 1, got {n_group_alphas!r}.")
+        stop_when_empty = group_alphas is None
+        if group_alphas is None:
+            grid = self._group_alpha_scale(y) * np.geomspace(1e-3, 1.0, n_group_alphas)
+        else:
+            grid = np.sort(np.asarray(group_alphas, dtype=np.float64).ravel())
+            if grid.size == 0 or not np.all(np.isfinite(grid)) or grid[0] < 0:
+                raise ValueError("group_alphas must be a non-empty array of finite values >= 0, "
+                                 f"got {group_alphas!r}.")
+        est = clone(self).set_params(warm_start=True)
+        norms, n_iter, estimators = [], [], []
+        for value in grid:
+            est.set_params(group_alpha=float(value))
+            if hasattr(est, "best_loss_"):
+                est.best_loss_ = None  # the objective changed: restart the stopping rule
+            est.fit(X, y, sample_weight=sample_weight)
+            fitted = copy.deepcopy(est).set_params(warm_start=self.warm_start)
+            estimators.append(fitted)
+            norms.append(np.linalg.norm(fitted.coefs_[0].astype(np.float64), axis=1))
+            n_iter.append(fitted.n_iter_)
+            if stop_when_empty and not fitted.input_support_.any():
+                break
+        return Bunch(group_alphas=grid[:len(norms)], group_norms=np.array(norms),
+                     n_iter=np.array(n_iter), estimators=estimators)
 
     # ------------------------------------------------------------- predict
 

@@ -26,6 +26,7 @@ _TEMPLATE = """Multi-layer perceptron classifier trained by proximal SGD / Adam.
 
         F(W, b) = sum_i s_i * loss(y_i, f(x_i; W, b)) / sum_i s_i
                   + alpha * sum_l [ l1_ratio * ||W_l||_1 + (1 - l1_ratio) / 2 * ||W_l||_F^2 ]
+                  + group_alpha * sum_j ||W_0[j, :]||_2
 
     ``loss`` is the softmax cross-entropy of the network's logits (the
     logistic loss for two classes; for a multilabel ``y`` the sum over the

@@ -23,7 +23,14 @@ rescaled to norm ``max_grad_norm`` if it is longer, plus the L2 part
 
 where ``S(x, c) = sign(x) * max(|x| - c, 0)`` is soft-thresholding (the
 prox of ``c |x|``). Thresholding with Adam's own per-weight step (not
-``lr * alpha``) is what produces exact zeros under Adam. After the prox,
+``lr * alpha``) is what produces exact zeros under Adam. With
+``group_alpha``, each row ``j`` of ``coefs_[0]`` (input ``j``'s outgoing
+weights, one group) then gets the group prox, block soft-thresholding
+``W_0[j] <- W_0[j] * max(1 - eta_j * group_alpha / ||W_0[j]||_2, 0)``,
+which disconnects whole inputs; ``eta_j`` is ``lr`` for SGD and, for Adam,
+one step per row: ``lr / (sqrt(mean_k v_hat[j, k]) + epsilon)``, Adam's step
+for the row's mean second moment (between its weights' smallest and largest
+steps). After the prox,
 if ``max_norm`` is set, every unit's incoming weight vector (a column of
 each ``coefs_[l]``, output layer included) is projected onto the ball of
 radius ``max_norm``. With plain full-batch SGD (``momentum=0``, no
@@ -92,6 +99,15 @@ max_grad_norm : float or None, default=None
     together; the L2 penalty's part is added after) whose Euclidean norm
     exceeds this value is rescaled to it before the optimizer step
     (gradient clipping, against exploding gradients).
+group_alpha : float, default=0.0
+    Strength of the group-lasso penalty on the first layer,
+    ``group_alpha * sum_j ||W_0[j, :]||_2``: each input's outgoing weights
+    form a group, and an input whose group reaches exactly zero is
+    disconnected (feature selection inside the network, see
+    ``input_support_``, ``feature_importances_`` and :meth:`group_path`).
+    Standardize dense inputs first. A large value fitted from the random
+    initialization can disconnect every input before the network learns;
+    ``group_path`` approaches it from the less penalized end.
 batch_norm : bool, default=False
     Batch normalization of every hidden layer's pre-activations (before
     the activation). Training uses the (weighted) batch statistics and
@@ -128,6 +144,13 @@ batch_norm_scales_, batch_norm_shifts_ : list of ndarray
     without ``batch_norm``).
 batch_norm_running_means_, batch_norm_running_vars_ : list of ndarray
     Running batch statistics used at predict time.
+input_support_ : ndarray of bool of shape (n_features_in_,)
+    Inputs still connected: row ``j`` of ``coefs_[0]`` has a non-zero
+    weight.
+feature_importances_ : ndarray of shape (n_features_in_,)
+    Group norms ``||coefs_[0][j, :]||_2`` normalized to sum to 1 (all zero
+    if no input is connected); 0 exactly for the disconnected inputs, so
+    ``sklearn.feature_selection.SelectFromModel`` selects on them.
 n_zero_weights_ : int
     Number of weights (entries of ``coefs_``) that are exactly 0.0.
 zero_weight_fraction_ : float

@@ -8,7 +8,10 @@ One :meth:`Optimizer.step` per mini-batch, on the flat vectors of
 2. the Adam or SGD update of the smooth part (data loss plus the L2 penalty
    ``l2 / 2 ||W||^2``), fused with the L1 prox on the weights, thresholded
    by the per-weight step actually taken (see ``_mlp_kernels``);
-3. the max-norm projection of every unit's incoming weights.
+3. the group prox on the first layer's rows (group lasso over the inputs,
+   ``group_alpha * sum_j ||W_0[j, :]||_2``), thresholded by the step taken
+   (see ``_mlp_kernels._group_prox_rows``);
+4. the max-norm projection of every unit's incoming weights.
 """
 
 from typing import NamedTuple, Optional
@@ -33,6 +36,7 @@ class OptimizerSettings(NamedTuple):
     l2: float  #: alpha * (1 - l1_ratio)
     max_norm: Optional[float]
     max_grad_norm: Optional[float]
+    group_alpha: float  #: group-lasso strength on the first layer's rows (0: none)
 
 
 class OptimizerState(NamedTuple):
@@ -93,6 +97,11 @@ class Optimizer:
         self.momentum, self.nesterov = settings.momentum, bool(settings.nesterov)
         self.max_norm = settings.max_norm
         self.max_grad_norm = settings.max_grad_norm
+        self.group_alpha = cast(settings.group_alpha)
+        # first-layer blocks of theta and of Adam's v, (n_inputs, n_units) views
+        self.first_v = layout.views(self.v).coefs[0]
+        self.sgd_step = cast(self.lr)
+        self.one = cast(1.0)
 
     @property
     def state(self):
@@ -119,10 +128,14 @@ class Optimizer:
                                 self.l2, self.l1)
             K._sgd_prox_segment(th, gr, self.m, nw, n_params, self.lr, self.momentum,
                                 self.nesterov, self.zero, self.zero)
-        # First-layer group prox (group lasso over the inputs) goes here: the rows of
-        # self.coefs[0] are the inputs' groups; it must follow the per-weight prox above and
-        # use the step each weight just took (SGD: lr; Adam: lr / (sqrt(v_hat_j) + eps)),
-        # and precede the max-norm projection below.
+        if self.group_alpha > 0.0:
+            if self.adam:
+                sc = self.adam_constants
+                K._group_prox_rows(self.coefs[0], self.first_v, sc[0], sc[5], sc[7],
+                                   self.group_alpha, True)
+            else:
+                K._group_prox_rows(self.coefs[0], self.first_v, self.sgd_step, self.zero,
+                                   self.one, self.group_alpha, False)
         if self.max_norm is not None:
             for W in self.coefs:
                 max_norm_project(W, self.max_norm)

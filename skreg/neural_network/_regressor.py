@@ -24,6 +24,7 @@ _TEMPLATE = """Multi-layer perceptron regressor trained by proximal SGD / Adam.
 
         F(W, b) = sum_i s_i * sum_k (f_k(x_i; W, b) - y_ik)^2 / (2 K) / sum_i s_i
                   + alpha * sum_l [ l1_ratio * ||W_l||_1 + (1 - l1_ratio) / 2 * ||W_l||_F^2 ]
+                  + group_alpha * sum_j ||W_0[j, :]||_2
 
     the weighted mean of the halved squared error (averaged over the
     targets, as scikit-learn's ``MLPRegressor`` does).
@@ -119,6 +120,11 @@ class ElasticNetMLPRegressor(RegressorMixin, BaseElasticNetMLP):
     def _validate_training_data(self, X, y, reset):
         return validate_data(self, X, y, accept_sparse="csr", dtype=FLOAT_DTYPES,
                              multi_output=True, y_numeric=True, reset=reset)
+
+    def _group_alpha_scale(self, y):
+        # the halved squared error's gradients scale with the targets' spread
+        spread = float(np.mean(np.std(np.asarray(y, dtype=np.float64), axis=0)))
+        return spread if spread > 0.0 and np.isfinite(spread) else 1.0
 
     def _encode_targets(self, y, first, incremental, classes, dtype):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
