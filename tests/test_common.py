@@ -25,6 +25,7 @@ MLP_SWITCHES = [
     {"max_norm": 3.0},
     {"max_grad_norm": 1.0},
     {"solver": "sgd"},
+    {"group_alpha": 0.01},
 ]
 
 ESTIMATORS = [
