@@ -191,3 +191,23 @@ def test_09_l0_recovers_the_support_where_l1_does_not(tmp_path):
     # Over repeated draws L0 recovers the exact support more often.
     assert res["exact_recoveries_l0"] >= res["n_draws"] - 1
     assert res["exact_recoveries_l0"] > res["exact_recoveries_l1"]
+
+
+def test_10_network_keeps_the_informative_inputs(tmp_path):
+    res = _run("plot_10_network_feature_selection", tmp_path)
+    informative = {f"x{j}" for j in range(5)}
+    for problem in ("regression", "xor"):
+        # the chosen network keeps every informative input and drops >= 90% of the noise
+        assert res[f"{problem}_informative_kept"] == 5
+        assert res[f"{problem}_noise_dropped_fraction"] >= 0.9
+        # along the path the informative inputs are the last five to leave
+        assert set(res[f"{problem}_last_to_leave"][:5]) == informative
+        # SelectFromModel on feature_importances_ selects exactly input_support_
+        assert res[f"{problem}_select_from_model_matches"]
+        # the network refitted on the selected inputs beats the one on all 100
+        assert res[f"{problem}_refit_test_score"] > res[f"{problem}_dense_test_score"] + 0.1
+    assert res["regression_refit_test_score"] > 0.9 and res["xor_refit_test_score"] > 0.9
+    # a linear model cannot see the XOR inputs: L1 logistic regression (CV) is no better than
+    # the majority class and selects at most one of them
+    assert res["xor_l1_logistic_test_accuracy"] <= res["xor_majority_test_accuracy"] + 0.02
+    assert res["xor_l1_logistic_informative_selected"] <= 1
