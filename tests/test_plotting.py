@@ -542,3 +542,26 @@ def test_group_path_display_errors(kwargs, match):
         GroupPathDisplay(**kwargs).plot()
     with pytest.raises(ValueError, match="n_labels"):
         GroupPathDisplay(group_alphas=[1.0], group_norms=[[1.0]]).plot(n_labels=-1)
+
+
+def test_group_path_display_from_estimator():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    est = ElasticNetMLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=3e-3, max_iter=50,
+                                  random_state=0)
+    grid = [0.001, 0.03, 0.3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        disp = GroupPathDisplay.from_estimator(est, X, y, group_alphas=grid, X_test=X[:100],
+                                               y_test=y[:100])
+        path = est.group_path(X, y, group_alphas=grid)
+    assert not hasattr(est, "coefs_")
+    np.testing.assert_allclose(disp.count_line_.get_ydata(),
+                               (path.group_norms[::-1] > 0).sum(axis=1))
+    np.testing.assert_allclose(disp.score_line_.get_ydata(),
+                               [e.score(X[:100], y[:100]) for e in path.estimators[::-1]])
+    assert disp.score_ax_.get_ylabel() == "test accuracy"
+    assert "ElasticNetMLPClassifier" in disp.ax_.get_title()
+    with pytest.raises(ValueError, match="X_test"):
+        GroupPathDisplay.from_estimator(est, X, y, X_test=X)
