@@ -38,7 +38,7 @@ Submodules
 datasets
     Bundled real data sets (``load_leukemia``).
 plotting
-    Displays: ``RegularizationPathDisplay``, ``MLPSparsityDisplay``
+    Displays: ``RegularizationPathDisplay``, ``MLPSparsityDisplay``, ``GroupPathDisplay``
     (matplotlib optional: ``pip install "skreg[plot]"``).
 onnx
     ONNX export: ``import skreg.onnx`` registers skl2onnx converters for
