@@ -294,9 +294,8 @@ def bench_single(prob, penalty, repeats, cap, log):
         coef, b = res
         return squared_objective(prob.X, prob.y, coef, b, alpha, l1_ratio)
 
-    def fit(name, tol):
-        out, t = run_capped(_timed, (solvers[name][0], prob.X, prob.y, alpha, l1_ratio, tol), cap)
-        return out, t
+    def fit(name, tol):  # None when stopped at the cap
+        return run_capped(_timed, (solvers[name][0], prob.X, prob.y, alpha, l1_ratio, tol), cap)
 
     state = _calibrate(list(solvers), fit, objective, {k: 1e-4 for k in solvers},
                        {k: 1e-12 for k in solvers}, log)
