@@ -400,9 +400,9 @@ def _calibrate(names, fit, objective, tol0, floor, log):
         for n in pending:
             st = state[n]
             res = fit(n, st["tol"])
-            if res is None:
-                st["capped"] = True
-                st["notes"].append("stopped at the cap during calibration")
+            if res is None:  # no timing at this tol (the earlier ones were not accurate)
+                st["capped"], st["times"] = True, []
+                st["notes"].append(f"stopped at the cap at tol {st['tol']:.0e}")
                 log(f"   calibrate {n:18s} tol={st['tol']:.0e}: stopped at the cap")
                 continue
             out, t = res
