@@ -44,7 +44,7 @@ def rel_gap(value, best):
 
 
 # ---------------------------------------------------------------------------
-# The skreg objective (DESIGN §2), computed independently of every solver.
+# The skreg objective, computed independently of every solver.
 # ---------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Benchmark: skreg.RegularizedLogisticRegression against its peers, in one run.
 
-Protocol (DESIGN §6):
+Protocol:
 
 * Same objective: every solver is mapped to skreg's objective (weighted MEAN
   logistic loss + ``alpha * R(w)``), and the benchmark recomputes each final

@@ -11,7 +11,7 @@ Estimators
   ``lr / (sqrt(v_hat) + eps)``, the update skreg makes.
 * ``skreg L2``         -- the same objective as scikit-learn's: sklearn adds
   ``alpha / (2 * batch_size) * ||W||^2`` to each batch mean loss, i.e. skreg's
-  ``alpha = 1e-4 / 128`` (the penalty of DESIGN §2 is not divided by the batch size).
+  ``alpha = 1e-4 / 128`` (the penalty is not divided by the batch size).
 * ``skreg L1+dropout`` -- the same model as the torch peer (``penalty="l1"``, ``alpha=1e-5``,
   ``dropout=0.1``).
 

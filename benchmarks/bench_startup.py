@@ -1,6 +1,6 @@
 """Benchmark: cold start of skreg's estimators (import + first fit in a fresh process) vs scikit-learn.
 
-What a user pays before the first result, measured as DESIGN §6 asks:
+What a user pays before the first result, measured in three states:
 
 * **cold**: a new Python process with an empty numba cache (``NUMBA_CACHE_DIR``
   pointed at a new temporary directory): import + compilation + first fit;

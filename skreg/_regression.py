@@ -57,11 +57,16 @@ class _PenalizedLeastSquares(MultiOutputMixin, RegressorMixin, BaseEstimator):
         )
         Y, one_d = regression_targets(y)
         sw = normalized_sample_weight(sample_weight, X)
-        return X, Y, one_d or Y.shape[1] == 1, sw
+        return X, Y, one_d, sw
 
     def _set_coefficients(self, W, b, one_d):
-        """``coef_`` (n_features,) and a float ``intercept_`` for one target, else 2-D / 1-D."""
-        self.coef_ = W[0].copy() if one_d else W
+        """Store the fit in scikit-learn's ``ElasticNet`` shapes.
+
+        ``coef_`` is (n_features,) for one target (1-D ``y`` or a single
+        column), else (n_targets, n_features); ``intercept_`` is a float for a
+        1-D ``y``, else (n_targets,).
+        """
+        self.coef_ = W[0].copy() if W.shape[0] == 1 else W
         self.intercept_ = float(b[0]) if one_d else b
 
     def predict(self, X):
@@ -457,7 +462,7 @@ class RegularizedLinearRegressionCV(PathCVMixin, _PenalizedLeastSquares):
         X, Y, one_d, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
-        y = Y[:, 0] if one_d else Y
+        y = Y[:, 0] if Y.shape[1] == 1 else Y  # as predict() returns it
         splits = list(check_cv(self.cv, y, classifier=False).split(X, y, groups))
         for train, _ in splits:
             if not np.any(sw[train] > 0.0):

@@ -591,3 +591,18 @@ def test_cv_errors_name_the_problem():
         RegularizedLinearRegressionCV(n_alphas=0).fit(X, y)
     with pytest.raises(ValueError, match="[Cc]annot have number of splits|n_splits|samples"):
         RegularizedLinearRegressionCV(cv=5).fit(X[:3], y[:3])
+
+
+@pytest.mark.parametrize("y_shape", ["1d", "one_column", "three_columns"])
+@pytest.mark.parametrize("cv", [False, True])
+def test_fitted_shapes_follow_elastic_net(y_shape, cv):
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 5)
+    Y = X @ rng.randn(5, 3) + rng.randn(40, 3) * 0.1
+    y = {"1d": Y[:, 0], "one_column": Y[:, :1], "three_columns": Y}[y_shape]
+    ref = ElasticNet(alpha=0.01).fit(X, y)
+    est = (RegularizedLinearRegressionCV(penalty="l1", n_alphas=5, cv=3) if cv
+           else RegularizedLinearRegression(penalty="l1", alpha=0.01)).fit(X, y)
+    assert est.coef_.shape == ref.coef_.shape
+    assert np.shape(est.intercept_) == np.shape(ref.intercept_)
+    assert est.predict(X).shape == ref.predict(X).shape
