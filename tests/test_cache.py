@@ -244,43 +244,50 @@ def test_cache_is_not_shared_between_cpu_types(tmp_path):
     assert {k1[1][1], k2[1][1]} == {"generic", r_host["magic"][1]}
 
 
-# The child: call one small kernel (cheap to compile) and report the warnings that mention
-# the cache.
+# The child: call three small kernels (cheap to compile) and report the warnings that
+# mention the cache.
 HEALING_CHILD = r"""
 import json, warnings
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import skreg
     from skreg import _losses
-    value = float(_losses.log1pexp(0.5))
-print(json.dumps(dict(value=value, cache_path=_losses.log1pexp._cache._cache_path,
+    values = [float(_losses.sigmoid(0.5)), float(_losses.log1pexp(0.5)),
+              float(_losses.logistic_loss(1.0, 0.5))]
+print(json.dumps(dict(values=values, cache_path=_losses.log1pexp._cache._cache_path,
                       warnings=[str(w.message) for w in caught if "cache" in str(w.message)])))
 """
 
 
 def test_unreadable_cache_files_are_discarded_recompiled_and_reported(tmp_path):
     """A zero-length or truncated cache file (power loss, partial copy) used to make every
-    later process fail with ``EOFError: Ran out of input``: the process that meets it warns
-    once naming the file, recompiles and rewrites it, and the next process loads again."""
+    later process fail with ``EOFError: Ran out of input``: the process that meets one warns
+    once per file naming it, recompiles and rewrites it, and the next process loads again."""
     env = dict(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(PACKAGE.parent))
 
     def run():
-        return run_child(env, tmp_path, child=HEALING_CHILD, kernel="log1pexp")
+        report, _ = run_child(env, tmp_path, child=HEALING_CHILD, kernel="_losses.")
+        return report
 
-    first, log = run()
-    assert _saved(log) and not first["warnings"]
-    for damage in ("empty data file", "empty index", "half a data file"):
-        suffix = ".nbi" if damage == "empty index" else ".nbc"
-        (path,) = [p for p in Path(first["cache_path"]).glob("*" + suffix)
-                   if "log1pexp" in p.name]
-        content = path.read_bytes()
-        path.write_bytes(content[: len(content) // 2] if damage.startswith("half") else b"")
-        healed, log = run()
-        assert healed["value"] == first["value"]
-        (message,) = healed["warnings"]  # one warning, for the damaged file only
-        assert str(path) in message and "compiled again" in message, damage
-        if damage.startswith("empty"):
-            assert "EOFError: Ran out of input" in message
-        assert _saved(log) and not _loaded(log) and path.stat().st_size > 0
-    again, log = run()
+    def cache_file(kernel, suffix):
+        (path,) = [p for p in Path(first["cache_path"]).glob(f"_losses.{kernel}-*{suffix}")]
+        return path
+
+    first = run()
+    assert not first["warnings"]
+    # An empty data file, an empty index, half a data file: one of each kernel.
+    damaged = [cache_file("sigmoid", ".nbc"), cache_file("log1pexp", ".nbi"),
+               cache_file("logistic_loss", ".nbc")]
+    damaged[0].write_bytes(b"")
+    damaged[1].write_bytes(b"")
+    damaged[2].write_bytes(damaged[2].read_bytes()[: damaged[2].stat().st_size // 2])
+    healed = run()
+    assert healed["values"] == first["values"]
+    assert len(healed["warnings"]) == 3  # one per damaged file
+    for path in damaged:
+        (message,) = [m for m in healed["warnings"] if str(path) in m]
+        assert "compiled again" in message
+        assert path.stat().st_size > 0  # rewritten
+    assert sum("EOFError: Ran out of input" in m for m in healed["warnings"]) >= 2
+    again, log = run_child(env, tmp_path, child=HEALING_CHILD, kernel="_losses.log1pexp")
     assert not again["warnings"] and _loaded(log) and not _saved(log)
