@@ -13,6 +13,14 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from scipy.stats import rankdata
+from sklearn.utils import metadata_routing
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 
 from ._path import alpha_max_scale, checked_alphas, default_alphas, path_points
 from ._validation import cancel_jobs_on_error, job_running, to_design
@@ -139,6 +147,81 @@ class PathCVMixin:
     ``l1_ratio_``, ``l1_ratios_``, ``alphas_``, ``scores_``, ``n_iter_``,
     ``best_index_``, ``cv_results_``, ``kkt_violation_``) are set here.
     """
+
+    # score() passes sample_weight on to the scorer (routed when routing is on).
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
+
+    def _routed_fit_params(self, sample_weight, params):
+        """The metadata of ``fit(X, y, sample_weight, **params)`` for the splitter and the scorer.
+
+        With metadata routing enabled, whatever the splitter and the scorer
+        request, routed as by scikit-learn's ``LogisticRegressionCV`` (the
+        held-out scores always use ``sample_weight``); without it, only
+        ``groups`` for the splitter. Returns ``(split_params, score_params)``.
+        """
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            score_params = {key: value for key, value in routed.scorer.get("score", {}).items()
+                            if key != "sample_weight"}
+            return routed.splitter.split, score_params
+        _raise_for_params({k: v for k, v in params.items() if k != "groups"}, self, "fit")
+        return {"groups": params.get("groups")}, {}
+
+    def score(self, X, y, sample_weight=None, **score_params):
+        """Score of the model on test data by ``scoring`` (the estimator's default when None).
+
+        As ``LogisticRegressionCV.score``: the same scorer as the one that
+        chose ``alpha`` when ``scoring`` is given; with ``scoring=None``,
+        scikit-learn's convention for the estimator type (mean accuracy for a
+        classifier, R^2 for a regressor).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            True labels or targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        **score_params : dict
+            Further parameters for the scorer; only with metadata routing
+            enabled, as in scikit-learn.
+
+        Returns
+        -------
+        score : float
+            The score (higher is better).
+        """
+        _raise_for_params(score_params, self, "score")
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
+        if _routing_enabled():
+            kwargs = process_routing(self, "score", **score_params).scorer.score
+        else:
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return self._get_scorer()(self, X, y, **kwargs)
+
+    def get_metadata_routing(self):
+        """Metadata routing of this estimator, as ``LogisticRegressionCV``'s.
+
+        ``fit`` routes to the splitter's ``split`` (e.g. ``groups``) and, when
+        ``scoring`` is given, to the scorer; ``score`` routes to the scorer.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        scorer_mapping = MethodMapping().add(caller="score", callee="score")
+        if self.scoring is not None:
+            scorer_mapping.add(caller="fit", callee="score")
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit",
+                                                                       callee="split"))
+            .add(scorer=self._get_scorer(), method_mapping=scorer_mapping)
+        )
 
     def _fit_paths(self, X, datafit, splits, score_point):
         """Solve, score and select; return the chosen ``(W, b)`` (refitted or fold-averaged).

@@ -5,10 +5,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_method_params, check_is_fitted, validate_data
 
 from ._cd import x_dot
 from ._cv import PathCVMixin
@@ -418,7 +418,11 @@ class RegularizedLinearRegressionCV(PathCVMixin, _PenalizedLeastSquares):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def _point_scorer(self, y, Y, sw, one_d, n_features):
+    def _get_scorer(self):
+        """The scorer of :meth:`score`: ``scoring``, or R^2 when it is None."""
+        return get_scorer(self.scoring if self.scoring is not None else "r2")
+
+    def _point_scorer(self, y, Y, sw, one_d, n_features, score_params):
         """Return ``score_point(W, b, X_test, test)`` for the chosen ``scoring``."""
         if self.scoring is None:
             def neg_mean_squared_error(W, b, X_test, test):
@@ -433,14 +437,15 @@ class RegularizedLinearRegressionCV(PathCVMixin, _PenalizedLeastSquares):
             model = RegularizedLinearRegression()
             model._set_coefficients(W, b, one_d)
             model.n_features_in_ = n_features
-            if uniform:
-                return scorer(model, X_test, y[test])
-            return scorer(model, X_test, y[test], sample_weight=sw[test])
+            params = _check_method_params(y, params=score_params, indices=test)
+            if not uniform:
+                params["sample_weight"] = sw[test]
+            return scorer(model, X_test, y[test], **params)
         return score
 
     @_fit_context(prefer_skip_nested_validation=True)
     @keep_fitted_state_on_error
-    def fit(self, X, y, sample_weight=None, *, groups=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose ``alpha`` (and ``l1_ratio``) by cross-validated paths, then refit.
 
         Parameters
@@ -451,24 +456,30 @@ class RegularizedLinearRegressionCV(PathCVMixin, _PenalizedLeastSquares):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, used in training and in held-out scores.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for a group splitter given as ``cv``.
+        **params : dict
+            ``groups`` (array-like of shape (n_samples,)): group labels for a
+            group splitter given as ``cv``. With metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), the
+            metadata the splitter and the scorer request, routed to them
+            (the held-out scores always use ``sample_weight``); without it,
+            only ``groups``.
 
         Returns
         -------
         self : RegularizedLinearRegressionCV
             The fitted estimator.
         """
+        split_params, score_params = self._routed_fit_params(sample_weight, params)
         X, Y, one_d, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
         y = Y[:, 0] if Y.shape[1] == 1 else Y  # as predict() returns it
-        splits = list(check_cv(self.cv, y, classifier=False).split(X, y, groups))
+        splits = list(check_cv(self.cv, y, classifier=False).split(X, y, **split_params))
         for train, _ in splits:
             if not np.any(sw[train] > 0.0):
                 raise ValueError("A cross-validation training fold has no sample of positive "
                                  "weight; use fewer folds or fewer zero weights.")
-        score_point = self._point_scorer(y, Y, sw, one_d, X.shape[1])
+        score_point = self._point_scorer(y, Y, sw, one_d, X.shape[1], score_params)
         W, b = self._fit_paths(X, make_datafit("squared_error", Y, sw), splits, score_point)
         self._set_coefficients(W, b, one_d)
         return self

@@ -16,15 +16,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names, make_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_method_params,
@@ -624,9 +616,6 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     (1, 20)
     """
 
-    # score() passes sample_weight on to the scorer (routed when routing is on).
-    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
-
     _parameter_constraints = {
         "penalty": [StrOptions({"l1", "l2", "elasticnet", "l0"})],
         "alphas": ["array-like", None],
@@ -733,16 +722,7 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
         self : RegularizedLogisticRegressionCV
             The fitted estimator.
         """
-        if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
-            split_params = routed.splitter.split
-            score_params = {key: value for key, value in routed.scorer.get("score", {}).items()
-                            if key != "sample_weight"}
-        else:
-            # skreg's own convenience, kept without routing: groups for the splitter.
-            _raise_for_params({k: v for k, v in params.items() if k != "groups"}, self, "fit")
-            split_params = {"groups": params.get("groups")}
-            score_params = {}
+        split_params, score_params = self._routed_fit_params(sample_weight, params)
         X, y, classes, y_index, Y, sw = self._validated_problem(X, y, sample_weight)
         if sp.issparse(X):
             X = as_csc(X)
@@ -756,62 +736,6 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
     def _get_scorer(self):
         """The scorer of :meth:`score`: ``scoring``, or accuracy when it is None."""
         return get_scorer(self.scoring if self.scoring is not None else "accuracy")
-
-    def score(self, X, y, sample_weight=None, **score_params):
-        """Score of the model on test data by ``scoring`` (accuracy when it is None).
-
-        As ``LogisticRegressionCV.score``: the same scorer as the one that
-        chose ``alpha`` when ``scoring`` is given. With ``scoring=None`` the
-        choice used the held-out log-loss, and this returns the mean accuracy
-        (scikit-learn's classifier convention).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        **score_params : dict
-            Further parameters for the scorer; only with metadata routing
-            enabled, as in scikit-learn.
-
-        Returns
-        -------
-        score : float
-            The score (higher is better).
-        """
-        _raise_for_params(score_params, self, "score")
-        if sample_weight is not None:
-            score_params["sample_weight"] = sample_weight
-        if _routing_enabled():
-            kwargs = process_routing(self, "score", **score_params).scorer.score
-        else:
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return self._get_scorer()(self, X, y, **kwargs)
-
-    def get_metadata_routing(self):
-        """Metadata routing of this estimator, as ``LogisticRegressionCV``'s.
-
-        ``fit`` routes to the splitter's ``split`` (e.g. ``groups``) and, when
-        ``scoring`` is given, to the scorer; ``score`` routes to the scorer.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            The routing information.
-        """
-        scorer_mapping = MethodMapping().add(caller="score", callee="score")
-        if self.scoring is not None:
-            scorer_mapping.add(caller="fit", callee="score")
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit",
-                                                                       callee="split"))
-            .add(scorer=self._get_scorer(), method_mapping=scorer_mapping)
-        )
 
 
 def _with_all_labels(scorer, classes):

@@ -606,3 +606,40 @@ def test_fitted_shapes_follow_elastic_net(y_shape, cv):
     assert est.coef_.shape == ref.coef_.shape
     assert np.shape(est.intercept_) == np.shape(ref.intercept_)
     assert est.predict(X).shape == ref.predict(X).shape
+
+
+def test_cv_routes_groups_and_scores_with_scoring(metadata_routing):
+    """With metadata routing on, ``groups`` reach the splitter inside a search; score() uses scoring."""
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import GroupKFold, cross_validate
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 6)
+    y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.randn(60)
+    groups = np.repeat(np.arange(6), 10)
+    est = RegularizedLinearRegressionCV(penalty="l1", n_alphas=5, cv=GroupKFold(3))
+    est.fit(X, y, groups=groups)
+    ref = RegularizedLinearRegressionCV(penalty="l1", n_alphas=5,
+                                        cv=list(GroupKFold(3).split(X, y, groups))).fit(X, y)
+    np.testing.assert_array_equal(est.scores_, ref.scores_)
+    # Around the CV estimator, a search passes groups on (UnsetMetadataPassedError before).
+    result = cross_validate(est, X, y, params={"groups": groups}, cv=GroupKFold(2))
+    assert np.all(np.isfinite(result["test_score"]))
+    with_scoring = RegularizedLinearRegressionCV(penalty="l1", n_alphas=5, cv=3,
+                                                 scoring="neg_mean_absolute_error").fit(X, y)
+    assert with_scoring.score(X, y) == get_scorer("neg_mean_absolute_error")(with_scoring, X, y)
+    assert est.score(X, y) == pytest.approx(r2_score(y, est.predict(X)))
+
+
+def test_cv_groups_without_metadata_routing():
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(40, 4)
+    y = X[:, 0] + 0.1 * rng.randn(40)
+    groups = np.repeat(np.arange(4), 10)
+    est = RegularizedLinearRegressionCV(penalty="l1", n_alphas=4, cv=GroupKFold(2))
+    est.fit(X, y, groups=groups)
+    assert est.scores_.shape == (1, 4, 2)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        est.fit(X, y, unknown=groups)
