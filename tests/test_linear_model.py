@@ -202,7 +202,9 @@ def _fit_peak_memory(est, X, y):
     """Peak bytes allocated (numpy included) while ``est`` fits, after a warm-up fit."""
     import tracemalloc
 
-    est.fit(X[:200], y[:200])  # compile the kernels outside the measurement
+    # Compile outside the measurement: tracemalloc also counts numba's compiler,
+    # and a subset of the rows can take another solver path than the whole X.
+    est.fit(X, y)
     tracemalloc.start()
     try:
         est.fit(X, y)
