@@ -47,6 +47,17 @@ def _import_pyplot():
     return plt
 
 
+def _log_axis_grid(values, name):
+    """``values`` as a 1-D float array drawable on a log axis, or a ValueError naming ``name``."""
+    grid = np.asarray(values, dtype=np.float64).ravel()
+    if grid.size == 0:
+        raise ValueError(f"{name} must not be empty.")
+    if not np.all(np.isfinite(grid)) or np.any(grid <= 0):
+        raise ValueError(f"{name} must be finite and > 0 to be drawn on a log axis "
+                         f"(got min {grid.min()!r}).")
+    return grid
+
+
 def _default_name(estimator):
     return type(estimator).__name__
 
@@ -149,14 +160,7 @@ class RegularizationPathDisplay:
     # -- validation ----------------------------------------------------------
 
     def _checked_arrays(self):
-        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-        if alphas.size == 0:
-            raise ValueError("alphas must not be empty.")
-        if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
-            raise ValueError(
-                "alphas must be finite and > 0 to be drawn on a log axis "
-                f"(got min {alphas.min()!r})."
-            )
+        alphas = _log_axis_grid(self.alphas, "alphas")
         coefs = np.asarray(self.coefs, dtype=np.float64)
         if coefs.ndim == 2:
             coefs = coefs[:, None, :]
@@ -804,12 +808,7 @@ class GroupPathDisplay:
         self.score_name = score_name
 
     def _checked_arrays(self):
-        alphas = np.asarray(self.group_alphas, dtype=np.float64).ravel()
-        if alphas.size == 0:
-            raise ValueError("group_alphas must not be empty.")
-        if not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
-            raise ValueError("group_alphas must be finite and > 0 to be drawn on a log axis "
-                             f"(got min {alphas.min()!r}).")
+        alphas = _log_axis_grid(self.group_alphas, "group_alphas")
         norms = np.asarray(self.group_norms, dtype=np.float64)
         if norms.ndim != 2 or norms.shape[0] != alphas.size:
             raise ValueError("group_norms must have shape (n_alphas, n_features) with "
