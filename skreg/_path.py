@@ -6,7 +6,7 @@ solver for the penalty:
 
 * an L1 part: proximal Newton with working sets (:func:`skreg._cd.newton_cd_solve`);
 * smooth (L2 or none): the same, or truncated Newton-CG on large designs
-  (:func:`skreg._cd.newton_cg_solve`);
+  (:func:`skreg._smooth.newton_cg_solve`);
 * L0L2: the L1 solution at the same ``alpha`` first (L0Learn's warm start),
   then the L0 sweeps and support refits (:func:`skreg._l0.l0_solve`).
 
@@ -24,9 +24,9 @@ from ._cd import (
     linear_predictor,
     max_gradient_at_zero,
     newton_cd_solve,
-    newton_cg_solve,
 )
 from ._l0 import l0_solve
+from ._smooth import newton_cg_solve
 from ._validation import fit_blas_threads
 from .datafits import MULTINOMIAL, SQUARED, has_no_minimiser, is_classification
 from .penalties import L0L2, alpha_max, is_smooth, make_penalty, with_alpha
