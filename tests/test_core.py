@@ -1,13 +1,13 @@
 """The linear core: every registered (datafit, penalty) pair is solved to optimality.
 
 The datafits (``skreg.datafits.CODES``) and penalties (``skreg.penalties.CODES``)
-are solved by the same solvers. Each pair is checked here against a
-reference written in numpy from the objective alone,
+are solved by the same solvers. Each pair is checked here against the numpy
+reference of tests/_reference.py, written from the objective alone,
 
     F(W, b) = sum_i s_i loss(y_i, W x_i + b) + alpha * R(W),   sum_i s_i = 1,
 
 so a datafit or a penalty is tested by being registered (and given its
-reference below): the convex penalties by their KKT conditions, L0L2 by
+reference there): the convex penalties by their KKT conditions, L0L2 by
 coordinate-wise optimality.
 """
 
@@ -15,55 +15,20 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp, softmax
 
 from skreg import _cd, _l0, datafits, penalties
 from skreg._path import fit_point
 from skreg._validation import to_design
 
-# ---------------------------------------------------------------------------
-# References (numpy): per-sample loss and its gradient in Z; penalty value.
-# ---------------------------------------------------------------------------
-
-
-def _logistic(Z, Y):
-    z = Z[:, :1]
-    return (np.logaddexp(0.0, z) - Y * z)[:, 0], 1.0 / (1.0 + np.exp(-z)) - Y
-
-
-def _multinomial(Z, Y):
-    return logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1), softmax(Z, axis=1) - Y
-
-
-def _squared(Z, Y):
-    return 0.5 * np.sum((Z - Y) ** 2, axis=1), Z - Y
-
-
-REFERENCE_LOSSES = {"logistic": _logistic, "multinomial": _multinomial, "squared": _squared}
-
-
-def _elastic_net(W, alpha, rho):
-    return alpha * (rho * np.abs(W).sum() + 0.5 * (1.0 - rho) * np.sum(W * W))
-
-
-REFERENCE_PENALTIES = {
-    None: lambda W, alpha, rho: 0.0,
-    "l1": lambda W, alpha, rho: alpha * np.abs(W).sum(),
-    "l2": lambda W, alpha, rho: 0.5 * alpha * np.sum(W * W),
-    "elasticnet": _elastic_net,
-    "l0": lambda W, alpha, rho: alpha * (rho * np.count_nonzero(W)
-                                         + 0.5 * (1.0 - rho) * np.sum(W * W)),
-}
-#: Subgradient of R at w = 0 is [-l1, l1] times alpha, plus ``smooth * w`` (convex penalties).
-REFERENCE_KKT = {None: (0.0, 0.0), "l1": (1.0, 0.0), "l2": (0.0, 1.0), "elasticnet": (0.5, 0.5)}
+from _reference import CONVEX, LOSSES, PENALTIES, alpha_max, kkt_violation, loss_and_grad
 
 ALPHA, RHO = 0.02, 0.5
 
 
 def test_every_registered_datafit_and_penalty_has_a_reference():
-    assert set(datafits.CODES) == set(REFERENCE_LOSSES)
-    assert set(penalties.CODES) == set(REFERENCE_PENALTIES)
-    assert set(penalties.CODES) - {"l0"} == set(REFERENCE_KKT)
+    assert set(datafits.CODES) == set(LOSSES)
+    assert set(penalties.CODES) == set(PENALTIES)
+    assert set(penalties.CODES) - {"l0"} == set(CONVEX)
 
 
 def _problem(name, sparse, seed=0, n=80, p=8):
@@ -87,24 +52,6 @@ def _problem(name, sparse, seed=0, n=80, p=8):
     return X, Y, sw / sw.sum()
 
 
-def _objective_parts(name, X, Y, sw, W, b):
-    Xd = X.toarray() if sp.issparse(X) else X
-    Z = Xd @ W.T + b
-    losses, dZ = REFERENCE_LOSSES[name](Z, Y)
-    G = sw[:, None] * dZ
-    return float(sw @ losses), G.T @ Xd, G.sum(axis=0)
-
-
-def _alpha(name, X, Y, sw, fit_intercept, fraction=0.2):
-    """``fraction`` of the L1 alpha_max: ``||X^T G||_inf`` at W = 0 (intercepts at their optimum)."""
-    Xd = X.toarray() if sp.issparse(X) else X
-    if fit_intercept:
-        mean = sw @ Y
-    else:
-        mean = {"logistic": 0.5, "multinomial": 1.0 / Y.shape[1], "squared": 0.0}[name]
-    return fraction * np.abs(Xd.T @ (sw[:, None] * (mean - Y))).max()
-
-
 def _fit(name, penalty, X, Y, sw, fit_intercept, tol=1e-10, max_iter=2000, rho=RHO, alpha=ALPHA):
     datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
     pen = penalties.make_penalty(penalty, alpha, rho)
@@ -115,25 +62,15 @@ def _fit(name, penalty, X, Y, sw, fit_intercept, tol=1e-10, max_iter=2000, rho=R
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("penalty", sorted(REFERENCE_KKT, key=str))
-@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
+@pytest.mark.parametrize("penalty", sorted(CONVEX, key=str))
+@pytest.mark.parametrize("name", sorted(LOSSES))
 def test_convex_pairs_meet_the_kkt_conditions(name, penalty, sparse, fit_intercept):
     X, Y, sw = _problem(name, sparse)
-    alpha = _alpha(name, X, Y, sw, fit_intercept)
+    alpha = 0.2 * alpha_max(name, X, Y, sw, fit_intercept)
     W, b, kkt = _fit(name, penalty, X, Y, sw, fit_intercept, alpha=alpha)
-    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
-    alpha = 0.0 if penalty is None else alpha
-    l1, l2 = REFERENCE_KKT[penalty]
-    if penalty == "elasticnet":
-        l1, l2 = RHO, 1.0 - RHO
-    smooth = grad + alpha * l2 * W
-    viol = np.where(W != 0.0, np.abs(smooth + alpha * l1 * np.sign(W)),
-                    np.maximum(np.abs(smooth) - alpha * l1, 0.0))
-    assert viol.max() <= 1e-8
+    assert kkt_violation(name, X, Y, W, b, penalty, alpha, RHO, sw, fit_intercept) <= 1e-8
     assert kkt <= 1e-8
-    if fit_intercept:
-        assert np.abs(grad_b).max() <= 1e-8
-    else:
+    if not fit_intercept:
         assert np.all(b == 0.0)
     if penalty in ("l1", "elasticnet"):
         assert np.any(W == 0.0) and np.any(W != 0.0)
@@ -141,17 +78,17 @@ def test_convex_pairs_meet_the_kkt_conditions(name, penalty, sparse, fit_interce
 
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
-@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
+@pytest.mark.parametrize("name", sorted(LOSSES))
 def test_l0_pairs_are_coordinatewise_optimal(name, sparse, l1_ratio):
     X, Y, sw = _problem(name, sparse, seed=1)
-    alpha = _alpha(name, X, Y, sw, True, fraction=0.05)
+    alpha = 0.05 * alpha_max(name, X, Y, sw)
     W, b, kkt = _fit(name, "l0", X, Y, sw, True, tol=1e-9, max_iter=500, rho=l1_ratio,
                      alpha=alpha)
     assert np.isnan(kkt)
 
     def F(W_):
-        loss, _, _ = _objective_parts(name, X, Y, sw, W_, b)
-        return loss + REFERENCE_PENALTIES["l0"](W_, alpha, l1_ratio)
+        loss, _, _ = loss_and_grad(name, X, Y, W_, b, sw)
+        return loss + PENALTIES["l0"](W_, alpha, l1_ratio)
 
     f = F(W)
     slack = 1e-9 * max(1.0, abs(f))
@@ -166,20 +103,20 @@ def test_l0_pairs_are_coordinatewise_optimal(name, sparse, l1_ratio):
             assert f <= min(along(0.0), best.fun) + slack, (k, j)
     assert np.any(W == 0.0) and np.any(W != 0.0)
     # The smooth part is stationary on the support, and in the intercepts.
-    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
+    _, grad, grad_b = loss_and_grad(name, X, Y, W, b, sw)
     on = W != 0.0
     assert np.abs((grad + alpha * (1.0 - l1_ratio) * W)[on]).max() <= 1e-7
     assert np.abs(grad_b).max() <= 1e-7
 
 
-@pytest.mark.parametrize("name", sorted(REFERENCE_LOSSES))
-@pytest.mark.parametrize("penalty", sorted(REFERENCE_PENALTIES, key=str))
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("penalty", sorted(PENALTIES, key=str))
 def test_penalty_value_matches_reference(name, penalty):
     W = np.random.RandomState(3).randn(2, 5) * (np.arange(5) % 2)
     pen = penalties.make_penalty(penalty, ALPHA, RHO)
     rho = {"l1": 1.0, "l2": 0.0}.get(penalty, RHO)
     alpha = 0.0 if penalty is None else ALPHA
-    assert penalties.value(pen, W) == pytest.approx(REFERENCE_PENALTIES[penalty](W, alpha, rho))
+    assert penalties.value(pen, W) == pytest.approx(PENALTIES[penalty](W, alpha, rho))
 
 
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l0"])
@@ -191,7 +128,7 @@ def test_prox_minimises_its_objective(penalty):
             w = penalties.prox(pen.code, x, step, pen.alpha, pen.l1_ratio)
 
             def objective(v):
-                return (v - x) ** 2 / (2 * step) + REFERENCE_PENALTIES[penalty](
+                return (v - x) ** 2 / (2 * step) + PENALTIES[penalty](
                     np.array([v]), pen.alpha, rho)
 
             grid = np.concatenate([np.linspace(-3, 3, 6001), [0.0]])

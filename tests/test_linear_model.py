@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -16,62 +16,37 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import RegularizedLogisticRegression
 
+import _reference as reference
+
 # ---------------------------------------------------------------------------
-# An independent evaluation of the objective and its optimality conditions,
-# written from the objective with numpy only (nothing from the solver).
+# The objective and its optimality conditions (numpy only: tests/_reference.py).
 # ---------------------------------------------------------------------------
 
 
-def _elastic_net_pair(penalty, alpha, l1_ratio):
-    return {
-        None: (0.0, 1.0),
-        "l1": (alpha, 1.0),
-        "l2": (alpha, 0.0),
-        "elasticnet": (alpha, l1_ratio),
-    }[penalty]
+def _penalty_pair(est):
+    """The fitted model's penalty as (name, alpha): no penalty is alpha 0."""
+    return est.penalty, (0.0 if est.penalty is None else est.alpha)
 
 
 def _loss_and_grad(X, y, classes, coef, intercept, sample_weight):
     """Weighted mean loss and its gradient w.r.t. coef (K, p) and intercept (K,)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = X.astype(np.float64)
-    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    s = s / s.sum()
-    Z = X @ coef.T + intercept
-    if len(classes) == 2:
-        y01 = (y == classes[1]).astype(float)
-        z = Z[:, 0]
-        loss = np.sum(s * (np.logaddexp(0, z) - y01 * z))
-        r = s * (expit(z) - y01)
-        return loss, (X.T @ r)[None, :], np.array([r.sum()])
-    Y = (y[:, None] == classes[None, :]).astype(float)
-    loss = np.sum(s * (logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1)))
-    R = s[:, None] * (softmax(Z, axis=1) - Y)
-    return loss, R.T @ X, R.sum(axis=0)
+    name, Y = reference.targets(y, classes)
+    return reference.loss_and_grad(name, X, Y, coef, intercept, sample_weight)
 
 
 def objective(est, X, y, sample_weight=None):
-    alpha, rho = _elastic_net_pair(est.penalty, est.alpha, est.l1_ratio)
-    loss, _, _ = _loss_and_grad(X, y, est.classes_, est.coef_, est.intercept_, sample_weight)
-    W = est.coef_
-    return loss + alpha * (rho * np.abs(W).sum() + 0.5 * (1 - rho) * np.sum(W * W))
+    name, Y = reference.targets(y, est.classes_)
+    penalty, alpha = _penalty_pair(est)
+    return reference.objective(name, X, Y, est.coef_, est.intercept_, penalty, alpha,
+                               est.l1_ratio, sample_weight)
 
 
 def kkt_violation(est, X, y, sample_weight=None):
     """max_j dist(-grad_j, alpha * dR(w_j)), and |grad_b| with an intercept."""
-    alpha, rho = _elastic_net_pair(est.penalty, est.alpha, est.l1_ratio)
-    _, G, gb = _loss_and_grad(X, y, est.classes_, est.coef_, est.intercept_, sample_weight)
-    W = est.coef_
-    smooth = G + alpha * (1 - rho) * W
-    viol = np.where(
-        W != 0,
-        np.abs(smooth + alpha * rho * np.sign(W)),
-        np.maximum(np.abs(smooth) - alpha * rho, 0.0),
-    )
-    v = viol.max()
-    if est.fit_intercept:
-        v = max(v, np.abs(gb).max())
-    return v
+    name, Y = reference.targets(y, est.classes_)
+    penalty, alpha = _penalty_pair(est)
+    return reference.kkt_violation(name, X, Y, est.coef_, est.intercept_, penalty, alpha,
+                                   est.l1_ratio, sample_weight, est.fit_intercept)
 
 
 def _problem(n_classes, seed=0, n_samples=240, n_features=12):
@@ -433,8 +408,8 @@ def test_path_rejects_bad_arguments():
 
 
 def _l0_objective(est, X, y, coef, intercept, alpha, l1_ratio):
-    loss, _, _ = _loss_and_grad(X, y, est.classes_, coef, intercept, None)
-    return loss + alpha * (l1_ratio * np.count_nonzero(coef) + 0.5 * (1 - l1_ratio) * np.sum(coef**2))
+    name, Y = reference.targets(y, est.classes_)
+    return reference.objective(name, X, Y, coef, intercept, "l0", alpha, l1_ratio)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -1,6 +1,6 @@
 """Tests of RegularizedLinearRegression(+CV) and the squared-loss regularization_path.
 
-Every property is checked against a reference computed here with numpy only (or against
+Every property is checked against the numpy reference of tests/_reference.py (or against
 scikit-learn's own solvers): the objective
 
     F(W, b) = 1/(2 sum s) sum_i s_i ||y_i - W x_i - b||^2 + alpha * R(W),
@@ -25,24 +25,11 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import RegularizedLinearRegression, RegularizedLinearRegressionCV, regularization_path
 
+import _reference as reference
+
 # ---------------------------------------------------------------------------
-# The objective and its optimality conditions, in numpy.
+# The objective and its optimality conditions (numpy only: tests/_reference.py).
 # ---------------------------------------------------------------------------
-
-
-def _pair(penalty, alpha, l1_ratio):
-    """(alpha, rho) of the elastic-net form alpha * (rho |w|_1 + (1 - rho)/2 |w|^2)."""
-    return {None: (0.0, 1.0), "l1": (alpha, 1.0), "l2": (alpha, 0.0),
-            "elasticnet": (alpha, l1_ratio)}[penalty]
-
-
-def _weights(sample_weight, n):
-    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    return s / s.sum()
-
-
-def _dense(X):
-    return (X.toarray() if sp.issparse(X) else np.asarray(X)).astype(np.float64)
 
 
 def _rows(coef, intercept):
@@ -51,46 +38,28 @@ def _rows(coef, intercept):
 
 
 def _residuals(X, Y, W, b):
-    return Y.reshape(len(Y), -1) - _dense(X) @ W.T - b
+    return Y.reshape(len(Y), -1) - reference.dense(X) @ W.T - b
 
 
 def smooth_objective(X, Y, W, b, sample_weight=None):
-    s = _weights(sample_weight, X.shape[0])
-    R = _residuals(X, Y, W, b)
-    return 0.5 * np.sum(s[:, None] * R * R)
+    return reference.loss_and_grad("squared", X, Y, W, b, sample_weight)[0]
 
 
 def objective(X, Y, coef, intercept, penalty, alpha, l1_ratio=0.5, sample_weight=None):
-    W, b = _rows(coef, intercept)
-    if penalty == "l0":
-        reg = alpha * (l1_ratio * np.count_nonzero(W) + 0.5 * (1 - l1_ratio) * np.sum(W * W))
-    else:
-        a, rho = _pair(penalty, alpha, l1_ratio)
-        reg = a * (rho * np.abs(W).sum() + 0.5 * (1 - rho) * np.sum(W * W))
-    return smooth_objective(X, Y, W, b, sample_weight) + reg
+    return reference.objective("squared", X, Y, coef, intercept, penalty, alpha, l1_ratio,
+                               sample_weight)
 
 
 def kkt_violation(X, Y, coef, intercept, penalty, alpha, l1_ratio=0.5, sample_weight=None,
                   fit_intercept=True):
     """max_j dist(-grad_j, alpha * dR(w_j)) over every coefficient, and |grad_b|."""
-    W, b = _rows(coef, intercept)
-    a, rho = _pair(penalty, alpha, l1_ratio)
-    s = _weights(sample_weight, X.shape[0])
-    R = _residuals(X, Y, W, b)
-    G = -(s[:, None] * R).T @ _dense(X) + a * (1 - rho) * W
-    viol = np.where(W != 0, np.abs(G + a * rho * np.sign(W)), np.maximum(np.abs(G) - a * rho, 0))
-    v = viol.max()
-    if fit_intercept:
-        v = max(v, np.abs(s @ R).max())
-    return v
+    return reference.kkt_violation("squared", X, Y, coef, intercept, penalty, alpha, l1_ratio,
+                                   sample_weight, fit_intercept)
 
 
 def alpha_max(X, Y, sample_weight=None, fit_intercept=True):
     """||X^T s (y - ybar_s)||_inf / sum s: the smallest L1 alpha with W = 0."""
-    s = _weights(sample_weight, X.shape[0])
-    Y = Y.reshape(len(Y), -1)
-    Yc = Y - s @ Y if fit_intercept else Y
-    return np.abs(_dense(X).T @ (s[:, None] * Yc)).max()
+    return reference.alpha_max("squared", X, Y, sample_weight, fit_intercept)
 
 
 # ---------------------------------------------------------------------------
@@ -167,8 +136,8 @@ def test_kkt_certificate_holds(penalty, layout, fit_intercept, weighted):
 
 def _ridge_reference(X, y, alpha, sample_weight, fit_intercept):
     """The L2 solution in closed form: (Xc^T S Xc + alpha I) w = Xc^T S yc, S = diag(s / sum s)."""
-    s = _weights(sample_weight, X.shape[0])
-    Xd = _dense(X)
+    s = reference.weights(sample_weight, X.shape[0])
+    Xd = reference.dense(X)
     x_mean, y_mean = (s @ Xd, s @ y) if fit_intercept else (0.0, 0.0)
     Xc, yc = Xd - x_mean, y - y_mean
     w = np.linalg.solve(Xc.T @ (s[:, None] * Xc) + alpha * np.eye(X.shape[1]), Xc.T @ (s * yc))
@@ -260,8 +229,8 @@ def test_l0_solution_is_coordinatewise_optimal(sparse, l1_ratio, fit_intercept):
         return objective(X, y, w_, b_, "l0", alpha, l1_ratio, sw)
 
     F0 = F(w)
-    s = _weights(sw, X.shape[0])
-    Xd = _dense(X)
+    s = reference.weights(sw, X.shape[0])
+    Xd = reference.dense(X)
     lam2 = alpha * (1 - l1_ratio)
     for j in range(X.shape[1]):
         # The best value of w_j with the others fixed, in closed form: zero, or the

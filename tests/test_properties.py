@@ -32,10 +32,11 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.special import expit, logsumexp, softmax
 from sklearn.exceptions import ConvergenceWarning
 
 from skreg import ElasticNetMLPClassifier, RegularizedLogisticRegression, regularization_path
+
+import _reference as reference
 
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -73,64 +74,26 @@ PENALTIES = st.sampled_from([("l1", 1.0), ("l2", 0.0), ("elasticnet", 0.5),
                              ("elasticnet", 0.1)])
 
 # ---------------------------------------------------------------------------
-# An independent objective, gradient and KKT violation (numpy only)
+# The objective and its KKT violation (numpy only: tests/_reference.py), on labels
 # ---------------------------------------------------------------------------
 
 
-def _dense64(X):
-    return (X.toarray() if sp.issparse(X) else np.asarray(X)).astype(np.float64)
-
-
-def _targets(y, classes):
-    if len(classes) == 2:
-        return (y == classes[1]).astype(float)[:, None]
-    return (y[:, None] == classes[None, :]).astype(float)
-
-
-def loss_and_grad(X, y, classes, coef, intercept, sw):
-    X = _dense64(X)
-    s = np.ones(X.shape[0]) if sw is None else np.asarray(sw, float)
-    s = s / s.sum()
-    Y = _targets(y, classes)
-    Z = X @ coef.T + intercept
-    if len(classes) == 2:
-        z = Z[:, 0]
-        loss = np.sum(s * (np.logaddexp(0.0, z) - Y[:, 0] * z))
-        R = (s * (expit(z) - Y[:, 0]))[:, None]
-    else:
-        loss = np.sum(s * (logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1)))
-        R = s[:, None] * (softmax(Z, axis=1) - Y)
-    return loss, R.T @ X, R.sum(axis=0)
-
-
 def objective(X, y, classes, coef, intercept, sw, alpha, rho):
-    loss, _, _ = loss_and_grad(X, y, classes, coef, intercept, sw)
-    return loss + alpha * (rho * np.abs(coef).sum() + 0.5 * (1 - rho) * np.sum(coef * coef))
+    name, Y = reference.targets(y, classes)
+    return reference.objective(name, X, Y, coef, intercept, "elasticnet", alpha, rho, sw)
 
 
 def alpha_max(X, y, classes, sw, fit_intercept):
     """||grad_W loss(W=0)||_inf with the intercepts at their optimum for W = 0."""
-    X = _dense64(X)
-    s = np.ones(X.shape[0]) if sw is None else np.asarray(sw, float)
-    s = s / s.sum()
-    Y = _targets(y, classes)
-    if fit_intercept:
-        prior = s @ Y
-    else:
-        prior = np.full(Y.shape[1], 0.5 if len(classes) == 2 else 1.0 / len(classes))
-    return np.abs(X.T @ (s[:, None] * (prior[None, :] - Y))).max()
+    name, Y = reference.targets(y, classes)
+    return reference.alpha_max(name, X, Y, sw, fit_intercept)
 
 
 def kkt_violation(X, y, classes, coef, intercept, sw, alpha, rho, fit_intercept):
     """max_j dist(-grad_j, alpha * dR(w_j)), and |grad_b| with an intercept."""
-    _, G, gb = loss_and_grad(X, y, classes, coef, intercept, sw)
-    smooth = G + alpha * (1 - rho) * coef
-    viol = np.where(coef != 0, np.abs(smooth + alpha * rho * np.sign(coef)),
-                    np.maximum(np.abs(smooth) - alpha * rho, 0.0))
-    v = viol.max()
-    if fit_intercept:
-        v = max(v, np.abs(gb).max())
-    return v
+    name, Y = reference.targets(y, classes)
+    return reference.kkt_violation(name, X, Y, coef, intercept, "elasticnet", alpha, rho, sw,
+                                   fit_intercept)
 
 
 def _fit_lr(X, y, sw=None, **params):
