@@ -25,11 +25,25 @@ the table shows medians, the difference to scikit-learn in seconds and the
 ratio. Targets (issue #5): warm start at most 1 s above scikit-learn, cold
 start (import + first fit) at most 5 s.
 
+With ``--paths`` it measures instead what touching every code path costs
+with an empty numba cache, as a user meets them one after the other: one
+process runs the steps of :data:`PATHS` in order (binary L1 and L2 logistic,
+float32, multinomial, L0, squared loss, MLP classifier, MLP float32, MLP
+regressor, group lasso, read-only memmapped input, sparse input), and each
+step also runs alone in its own process with its own empty cache. Per step it
+reports the CPU seconds of the process (``resource.getrusage``: steadier than
+wall time on a shared machine; numba compiles on one thread) and the numba
+signatures compiled (``cache_misses`` of skreg's dispatchers) or loaded from
+the cache (``cache_hits``). A second pass over the cache of the cumulative
+run shows the warm cost. Target (issue [8]): all steps together at most 15 s
+cold; read-only input compiles nothing new.
+
 Usage::
 
     python benchmarks/bench_startup.py                  # 3 repeats, writes results_startup.md
     python benchmarks/bench_startup.py --quick          # CI: 1 repeat, nothing written
     python benchmarks/bench_startup.py --repeats 5 --out benchmarks/results_startup.md
+    python benchmarks/bench_startup.py --paths          # per-path cold CPU time and signatures
 """
 
 import argparse
@@ -111,6 +125,231 @@ CASES = {
               f"MLPClassifier((100,), max_iter={MLP_EPOCHS}, tol=0.0, random_state=0)"),
     ),
 }
+
+
+# --paths: the steps a user meets, in order. Each is code run with the data sets of
+# ``write_path_data`` in scope (``Xc, yc``: breast cancer; ``Xd, yd``: digits; ``Xr, yr``:
+# diabetes; ``*32``: float32 copies; ``*_ro``: read-only memmaps of the same arrays).
+_LOGISTIC = "RegularizedLogisticRegression({}, alpha=0.01).fit({X}, {y}).predict_proba({X})"
+_LINEAR = "RegularizedLinearRegression({}, alpha=0.01).fit({X}, {y}).predict({X})"
+_MLP = ("ElasticNetMLPClassifier((100,), max_iter=10, tol=0.0, random_state=0{}).fit({X}, {y})"
+        ".predict_proba({X})")
+_MLP_REG = ("ElasticNetMLPRegressor((100,), max_iter=10, tol=0.0, random_state=0).fit({X}, {y})"
+            ".predict({X})")
+
+
+def _step(*lines):
+    return "\n".join(lines)
+
+
+PATHS = {
+    "logistic l1": _step(_LOGISTIC.format("'l1'", X="Xc", y="yc")),
+    "logistic l2": _step(_LOGISTIC.format("'l2'", X="Xc", y="yc")),
+    "float32 (l1, l2)": _step(_LOGISTIC.format("'l1'", X="Xc32", y="yc"),
+                              _LOGISTIC.format("'l2'", X="Xc32", y="yc")),
+    "multinomial (l1, l2)": _step(_LOGISTIC.format("'l1'", X="Xd", y="yd"),
+                                  _LOGISTIC.format("'l2'", X="Xd", y="yd")),
+    "l0 (logistic, squared)": _step(_LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc", y="yc"),
+                                    _LINEAR.format("'l0', l1_ratio=0.5", X="Xr", y="yr")),
+    "squared loss (l1, l2)": _step(_LINEAR.format("'l1'", X="Xr", y="yr"),
+                                   _LINEAR.format("'l2'", X="Xr", y="yr")),
+    "mlp classifier": _step(_MLP.format("", X="Xd", y="yd")),
+    "mlp float32": _step(_MLP.format("", X="Xd32", y="yd")),
+    "mlp regressor": _step(_MLP_REG.format(X="Xr", y="yr")),
+    "read-only memmap": _step(_LOGISTIC.format("'l1'", X="Xc_ro", y="yc"),
+                              _LOGISTIC.format("'l2'", X="Xc_ro", y="yc"),
+                              _LOGISTIC.format("'l1'", X="Xd_ro", y="yd"),
+                              _LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc_ro", y="yc"),
+                              _LINEAR.format("'l1'", X="Xr_ro", y="yr"),
+                              _MLP.format("", X="Xd_ro", y="yd"),
+                              _MLP_REG.format(X="Xr_ro", y="yr")),
+    "group lasso": _step(_MLP.format(", group_alpha=1e-3", X="Xd", y="yd")),
+    "cv paths": _step("RegularizedLogisticRegressionCV(penalty='l1', cv=3).fit(Xc, yc)",
+                      "RegularizedLinearRegressionCV(penalty='l1', cv=3).fit(Xr, yr)"),
+    "sparse": _step(_LOGISTIC.format("'l1'", X="Xc_sp", y="yc"),
+                    _LOGISTIC.format("'l2'", X="Xc_sp", y="yc"),
+                    _LINEAR.format("'l1'", X="Xr_sp", y="yr"),
+                    _MLP.format("", X="Xd_sp", y="yd")),
+}
+#: The steps of the issue's 15 s budget (the rest are reported beside them).
+BUDGET_STEPS = list(PATHS)[:10]
+PATH_TARGET = 15.0
+
+# The --paths child: import skreg, then run the given steps in order, reporting per step the
+# process CPU time, wall time and the numba signatures compiled (cache misses) and loaded
+# (cache hits) over skreg's dispatchers. With ``profile`` it also records the exclusive
+# compile time of every kernel (numba's "numba:compile" events, nested compiles subtracted).
+_PATHS_CHILD = r"""
+import json, resource, sys, time, warnings
+import numpy as np
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+def counts():
+    seen, misses, hits = set(), 0, 0
+    for name, mod in list(sys.modules.items()):
+        if name != "skreg" and not name.startswith("skreg."):
+            continue
+        for fn in list(vars(mod).values()):
+            if id(fn) in seen or not hasattr(fn, "py_func") or not hasattr(fn, "stats"):
+                continue
+            seen.add(id(fn))
+            misses += sum(fn.stats.cache_misses.values())
+            hits += sum(fn.stats.cache_hits.values())
+    return misses, hits
+
+profile = {profile}
+kernel_time = {{}}
+if profile:
+    from numba.core import event
+    stack = []
+    class Recorder(event.Listener):
+        def on_start(self, ev):
+            stack.append([time.perf_counter(), 0.0])
+        def on_end(self, ev):
+            t0, inner = stack.pop()
+            total = time.perf_counter() - t0
+            if stack:
+                stack[-1][1] += total
+            disp = ev.data["dispatcher"]
+            key = disp.py_func.__module__.split(".")[-1] + "." + disp.py_func.__name__
+            kernel_time[key] = kernel_time.get(key, 0.0) + total - inner
+    event.register("numba:compile", Recorder())
+
+d = np.load({data!r})
+Xc, yc, Xd, yd, Xr, yr = (d[k] for k in ("Xc", "yc", "Xd", "yd", "Xr", "yr"))
+Xc32, Xd32 = Xc.astype(np.float32), Xd.astype(np.float32)
+Xc_ro = np.load({cancer_f!r}, mmap_mode="r")
+Xd_ro = np.load({digits_f!r}, mmap_mode="r")
+Xr_ro = np.load({diabetes_f!r}, mmap_mode="r")
+import scipy.sparse as sp
+Xc_sp, Xd_sp, Xr_sp = sp.csr_matrix(Xc), sp.csr_matrix(Xd), sp.csr_matrix(Xr)
+warnings.simplefilter("ignore")
+c0, w0 = cpu(), time.perf_counter()
+from skreg import (RegularizedLogisticRegression, RegularizedLogisticRegressionCV,
+                   RegularizedLinearRegression, RegularizedLinearRegressionCV,
+                   ElasticNetMLPClassifier, ElasticNetMLPRegressor)
+steps = [dict(step="import", cpu=cpu() - c0, wall=time.perf_counter() - w0, compiled=0,
+              loaded=0)]
+for name, code in {steps!r}:
+    before = counts()
+    c0, w0 = cpu(), time.perf_counter()
+    exec(code)
+    c1, w1 = cpu(), time.perf_counter()
+    after = counts()
+    steps.append(dict(step=name, cpu=c1 - c0, wall=w1 - w0, compiled=after[0] - before[0],
+                      loaded=after[1] - before[1]))
+print(json.dumps(dict(steps=steps, kernels=kernel_time)))
+"""
+
+
+def write_path_data(tmp):
+    """The --paths data sets: one ``.npz`` and Fortran/C-ordered ``.npy`` files to memmap."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
+
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    Xc = (Xc - Xc.mean(0)) / Xc.std(0)
+    Xd, yd = load_digits(return_X_y=True)
+    Xd = Xd / 16.0
+    Xr, yr = load_diabetes(return_X_y=True)
+    paths = {"data": os.path.join(tmp, "paths.npz")}
+    np.savez(paths["data"], Xc=Xc, yc=yc, Xd=Xd, yd=yd, Xr=Xr, yr=yr)
+    # The linear models read X by columns (no copy of a Fortran-ordered X), the MLP by rows.
+    for key, X in (("cancer_f", np.asfortranarray(Xc)), ("digits_f", np.asfortranarray(Xd)),
+                   ("diabetes_f", np.asfortranarray(Xr))):
+        paths[key] = os.path.join(tmp, key + ".npy")
+        np.save(paths[key], X)
+    return paths
+
+
+def run_paths_child(paths, steps, cache_dir, profile=False):
+    code = _PATHS_CHILD.format(data=paths["data"], cancer_f=paths["cancer_f"],
+                               digits_f=paths["digits_f"], diabetes_f=paths["diabetes_f"],
+                               steps=[(s, PATHS[s]) for s in steps], profile=profile)
+    env = {"PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "NUMBA_CACHE_DIR": cache_dir}
+    return run_fresh(code, env, timeout=1800)
+
+
+def bench_paths(steps, separate, profile, log):
+    """Cold cumulative run, warm cumulative run and (``separate``) one cold process per step."""
+    tmp = tempfile.mkdtemp(prefix="skreg_paths_")
+    try:
+        paths = write_path_data(tmp)
+        cache = tempfile.mkdtemp(prefix="cache_", dir=tmp)
+        runs = {}
+        for kind in ("cold", "warm"):
+            out = run_paths_child(paths, steps, cache, profile=profile and kind == "cold")
+            if "error" in out:
+                raise RuntimeError(f"{kind} run failed: {out['error']}")
+            runs[kind] = out
+            log(f"  cumulative {kind}: " + ", ".join(
+                f"{s['step']} {s['cpu']:.2f} s / {s['compiled']}" for s in out["steps"]))
+        alone = {}
+        if separate:
+            for step in steps:
+                cache = tempfile.mkdtemp(prefix="cache_", dir=tmp)
+                out = run_paths_child(paths, [step], cache)
+                if "error" in out:
+                    log(f"  alone {step}: failed: {out['error']}")
+                    continue
+                imp, first = out["steps"]
+                alone[step] = dict(first, import_cpu=imp["cpu"])
+                log(f"  alone {step}: import {imp['cpu']:.2f} s CPU, step {first['cpu']:.2f} s "
+                    f"CPU, {first['compiled']} signatures compiled")
+        return runs, alone
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def paths_table(steps, runs, alone):
+    cold = {s["step"]: s for s in runs["cold"]["steps"]}
+    warm = {s["step"]: s for s in runs["warm"]["steps"]}
+    rows = []
+    total = dict(cpu=0.0, compiled=0, warm=0.0, budget=0.0)
+    for step in ["import"] + steps:
+        c, w = cold[step], warm[step]
+        a = alone.get(step)
+        rows.append([step, fmt(c["cpu"], ".2f"), fmt(c["wall"], ".2f"), c["compiled"],
+                     fmt(w["cpu"], ".2f"), w["loaded"],
+                     fmt(a["cpu"], ".2f") if a else "", a["compiled"] if a else ""])
+        total["cpu"] += c["cpu"]
+        total["warm"] += w["cpu"]
+        total["compiled"] += c["compiled"]
+        if step == "import" or step in BUDGET_STEPS:
+            total["budget"] += c["cpu"]
+    rows.append(["**total**", f"**{total['cpu']:.2f}**", "", f"**{total['compiled']}**",
+                 f"**{total['warm']:.2f}**", "", "", ""])
+    headers = ["step (cumulative, one process)", "cold CPU (s)", "cold wall (s)",
+               "signatures compiled", "warm CPU (s)", "signatures loaded",
+               "alone: cold CPU (s)", "alone: compiled"]
+    return markdown_table(headers, rows), total
+
+
+def main_paths(args, log):
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else list(PATHS)
+    for s in steps:
+        if s not in PATHS:
+            raise SystemExit(f"unknown step {s!r}; known: {', '.join(PATHS)}")
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    runs, alone = bench_paths(steps, not args.no_separate, args.profile, log)
+    load_after = os.getloadavg()
+    text, total = paths_table(steps, runs, alone)
+    log("\n" + text)
+    budget = [s for s in steps if s in BUDGET_STEPS]
+    log(f"\nimport + {', '.join(budget)}: {total['budget']:.2f} s CPU cold "
+        f"(target <= {PATH_TARGET:g} s: {'met' if total['budget'] <= PATH_TARGET else 'missed'})")
+    if args.profile:
+        kernels = sorted(runs["cold"]["kernels"].items(), key=lambda kv: -kv[1])
+        log("\nexclusive compile time per kernel (cold cumulative run, wall s):")
+        for k, v in kernels:
+            log(f"  {v:7.3f}  {k}")
+    log(f"\nload average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}; "
+        f"total {time.perf_counter() - t0:.0f} s")
+    return 0
 
 
 def _peer_penalty(l1_ratio):
@@ -222,7 +461,17 @@ def main(argv=None):
                         help=f"comma-separated subset of {', '.join(CASES)}")
     parser.add_argument("--out", default=None,
                         help="markdown file (default benchmarks/results_startup.md; none in quick)")
+    parser.add_argument("--paths", action="store_true",
+                        help="per-path cold CPU time and compiled signatures (see above)")
+    parser.add_argument("--steps", default=None,
+                        help="--paths: comma-separated subset of the steps (default: all)")
+    parser.add_argument("--no-separate", action="store_true",
+                        help="--paths: skip the one-process-per-step runs")
+    parser.add_argument("--profile", action="store_true",
+                        help="--paths: print the compile time of every kernel")
     args = parser.parse_args(argv)
+    if args.paths:
+        return main_paths(args, print)
     repeats = args.repeats or (1 if args.quick else 3)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     for c in cases:
