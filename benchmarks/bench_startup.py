@@ -27,10 +27,17 @@ start (import + first fit) at most 5 s.
 
 With ``--paths`` it measures instead what touching every code path costs
 with an empty numba cache, as a user meets them one after the other: one
-process runs the steps of :data:`PATHS` in order (binary L1 and L2 logistic,
-float32, multinomial, L0, squared loss, MLP classifier, MLP float32, MLP
-regressor, group lasso, read-only memmapped input, sparse input), and each
-step also runs alone in its own process with its own empty cache. Per step it
+process runs the steps of :data:`PATHS` in order, and each step also runs
+alone in its own process with its own empty cache. The steps (fit, then
+predict or predict_proba; breast cancer for binary logistic, digits for
+multinomial and the MLP classifiers, diabetes for regression):
+``logistic-l1``, ``logistic-l2``; ``float32`` (L1 and L2 on float32 X);
+``multinomial`` (L1, L2); ``l0`` (logistic and squared loss, L0L2);
+``squared`` (L1, L2); ``mlp`` (``(100,)``, 10 epochs of Adam); ``mlp-float32``;
+``mlp-regressor``; ``read-only`` (the linear fits and both MLPs again, X and
+y read-only memory maps in each model's no-copy layout); ``group-lasso``
+(MLP with ``group_alpha``); ``cv`` (logistic and linear CV, 3 folds);
+``sparse`` (CSR input). Per step it
 reports the CPU seconds of the process (``resource.getrusage``: steadier than
 wall time on a shared machine; numba compiles on one thread) and the numba
 signatures compiled (``cache_misses`` of skreg's dispatchers) or loaded from
@@ -129,7 +136,8 @@ CASES = {
 
 # --paths: the steps a user meets, in order. Each is code run with the data sets of
 # ``write_path_data`` in scope (``Xc, yc``: breast cancer; ``Xd, yd``: digits; ``Xr, yr``:
-# diabetes; ``*32``: float32 copies; ``*_ro``: read-only memmaps of the same arrays).
+# diabetes; ``*32``: float32 copies; ``*_ro``: read-only memmaps of the same arrays, Fortran-
+# ordered for the linear models, ``*_rc`` C-ordered for the MLP: each model's no-copy layout).
 _LOGISTIC = "RegularizedLogisticRegression({}, alpha=0.01).fit({X}, {y}).predict_proba({X})"
 _LINEAR = "RegularizedLinearRegression({}, alpha=0.01).fit({X}, {y}).predict({X})"
 _MLP = ("ElasticNetMLPClassifier((100,), max_iter=10, tol=0.0, random_state=0{}).fit({X}, {y})"
@@ -143,29 +151,30 @@ def _step(*lines):
 
 
 PATHS = {
-    "logistic l1": _step(_LOGISTIC.format("'l1'", X="Xc", y="yc")),
-    "logistic l2": _step(_LOGISTIC.format("'l2'", X="Xc", y="yc")),
-    "float32 (l1, l2)": _step(_LOGISTIC.format("'l1'", X="Xc32", y="yc"),
-                              _LOGISTIC.format("'l2'", X="Xc32", y="yc")),
-    "multinomial (l1, l2)": _step(_LOGISTIC.format("'l1'", X="Xd", y="yd"),
-                                  _LOGISTIC.format("'l2'", X="Xd", y="yd")),
-    "l0 (logistic, squared)": _step(_LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc", y="yc"),
-                                    _LINEAR.format("'l0', l1_ratio=0.5", X="Xr", y="yr")),
-    "squared loss (l1, l2)": _step(_LINEAR.format("'l1'", X="Xr", y="yr"),
-                                   _LINEAR.format("'l2'", X="Xr", y="yr")),
-    "mlp classifier": _step(_MLP.format("", X="Xd", y="yd")),
-    "mlp float32": _step(_MLP.format("", X="Xd32", y="yd")),
-    "mlp regressor": _step(_MLP_REG.format(X="Xr", y="yr")),
-    "read-only memmap": _step(_LOGISTIC.format("'l1'", X="Xc_ro", y="yc"),
-                              _LOGISTIC.format("'l2'", X="Xc_ro", y="yc"),
-                              _LOGISTIC.format("'l1'", X="Xd_ro", y="yd"),
-                              _LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc_ro", y="yc"),
-                              _LINEAR.format("'l1'", X="Xr_ro", y="yr"),
-                              _MLP.format("", X="Xd_ro", y="yd"),
-                              _MLP_REG.format(X="Xr_ro", y="yr")),
-    "group lasso": _step(_MLP.format(", group_alpha=1e-3", X="Xd", y="yd")),
-    "cv paths": _step("RegularizedLogisticRegressionCV(penalty='l1', cv=3).fit(Xc, yc)",
-                      "RegularizedLinearRegressionCV(penalty='l1', cv=3).fit(Xr, yr)"),
+    "logistic-l1": _step(_LOGISTIC.format("'l1'", X="Xc", y="yc")),
+    "logistic-l2": _step(_LOGISTIC.format("'l2'", X="Xc", y="yc")),
+    "float32": _step(_LOGISTIC.format("'l1'", X="Xc32", y="yc"),
+                     _LOGISTIC.format("'l2'", X="Xc32", y="yc")),
+    "multinomial": _step(_LOGISTIC.format("'l1'", X="Xd", y="yd"),
+                         _LOGISTIC.format("'l2'", X="Xd", y="yd")),
+    "l0": _step(_LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc", y="yc"),
+                _LINEAR.format("'l0', l1_ratio=0.5", X="Xr", y="yr")),
+    "squared": _step(_LINEAR.format("'l1'", X="Xr", y="yr"),
+                     _LINEAR.format("'l2'", X="Xr", y="yr")),
+    "mlp": _step(_MLP.format("", X="Xd", y="yd")),
+    "mlp-float32": _step(_MLP.format("", X="Xd32", y="yd")),
+    "mlp-regressor": _step(_MLP_REG.format(X="Xr", y="yr")),
+    "read-only": _step(_LOGISTIC.format("'l1'", X="Xc_ro", y="yc_ro"),
+                       _LOGISTIC.format("'l2'", X="Xc_ro", y="yc_ro"),
+                       _LOGISTIC.format("'l1'", X="Xd_ro", y="yd_ro"),
+                       _LOGISTIC.format("'l0', l1_ratio=0.5", X="Xc_ro", y="yc_ro"),
+                       _LINEAR.format("'l1'", X="Xr_ro", y="yr_ro"),
+                       _LINEAR.format("'l0', l1_ratio=0.5", X="Xr_ro", y="yr_ro"),
+                       _MLP.format("", X="Xd_rc", y="yd_ro"),
+                       _MLP_REG.format(X="Xr_rc", y="yr_ro")),
+    "group-lasso": _step(_MLP.format(", group_alpha=1e-3", X="Xd", y="yd")),
+    "cv": _step("RegularizedLogisticRegressionCV(penalty='l1', cv=3).fit(Xc, yc)",
+                "RegularizedLinearRegressionCV(penalty='l1', cv=3).fit(Xr, yr)"),
     "sparse": _step(_LOGISTIC.format("'l1'", X="Xc_sp", y="yc"),
                     _LOGISTIC.format("'l2'", X="Xc_sp", y="yc"),
                     _LINEAR.format("'l1'", X="Xr_sp", y="yr"),
@@ -202,6 +211,7 @@ def counts():
 
 profile = {profile}
 kernel_time = {{}}
+kernel_sigs = {{}}
 if profile:
     from numba.core import event
     stack = []
@@ -216,14 +226,15 @@ if profile:
             disp = ev.data["dispatcher"]
             key = disp.py_func.__module__.split(".")[-1] + "." + disp.py_func.__name__
             kernel_time[key] = kernel_time.get(key, 0.0) + total - inner
+            sig = ", ".join(str(a) for a in ev.data["args"])
+            kernel_sigs.setdefault(key, []).append(f"{{total - inner:.2f}} s: ({{sig}})")
     event.register("numba:compile", Recorder())
 
 d = np.load({data!r})
 Xc, yc, Xd, yd, Xr, yr = (d[k] for k in ("Xc", "yc", "Xd", "yd", "Xr", "yr"))
 Xc32, Xd32 = Xc.astype(np.float32), Xd.astype(np.float32)
-Xc_ro = np.load({cancer_f!r}, mmap_mode="r")
-Xd_ro = np.load({digits_f!r}, mmap_mode="r")
-Xr_ro = np.load({diabetes_f!r}, mmap_mode="r")
+Xc_ro, Xd_ro, Xr_ro, Xd_rc, Xr_rc, yc_ro, yd_ro, yr_ro = (
+    np.load(path, mmap_mode="r") for path in {memmaps!r})
 import scipy.sparse as sp
 Xc_sp, Xd_sp, Xr_sp = sp.csr_matrix(Xc), sp.csr_matrix(Xd), sp.csr_matrix(Xr)
 warnings.simplefilter("ignore")
@@ -241,12 +252,12 @@ for name, code in {steps!r}:
     after = counts()
     steps.append(dict(step=name, cpu=c1 - c0, wall=w1 - w0, compiled=after[0] - before[0],
                       loaded=after[1] - before[1]))
-print(json.dumps(dict(steps=steps, kernels=kernel_time)))
+print(json.dumps(dict(steps=steps, kernels=kernel_time, signatures=kernel_sigs)))
 """
 
 
 def write_path_data(tmp):
-    """The --paths data sets: one ``.npz`` and Fortran/C-ordered ``.npy`` files to memmap."""
+    """The --paths data sets: one ``.npz``, and ``.npy`` files to memory-map read-only."""
     from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 
     Xc, yc = load_breast_cancer(return_X_y=True)
@@ -256,17 +267,17 @@ def write_path_data(tmp):
     Xr, yr = load_diabetes(return_X_y=True)
     paths = {"data": os.path.join(tmp, "paths.npz")}
     np.savez(paths["data"], Xc=Xc, yc=yc, Xd=Xd, yd=yd, Xr=Xr, yr=yr)
-    # The linear models read X by columns (no copy of a Fortran-ordered X), the MLP by rows.
-    for key, X in (("cancer_f", np.asfortranarray(Xc)), ("digits_f", np.asfortranarray(Xd)),
-                   ("diabetes_f", np.asfortranarray(Xr))):
-        paths[key] = os.path.join(tmp, key + ".npy")
-        np.save(paths[key], X)
+    paths["memmaps"] = []
+    for key, X in (("Xc", np.asfortranarray(Xc)), ("Xd", np.asfortranarray(Xd)),
+                   ("Xr", np.asfortranarray(Xr)), ("Xd_c", Xd), ("Xr_c", Xr), ("yc", yc),
+                   ("yd", yd), ("yr", yr)):
+        paths["memmaps"].append(os.path.join(tmp, key + ".npy"))
+        np.save(paths["memmaps"][-1], X)
     return paths
 
 
 def run_paths_child(paths, steps, cache_dir, profile=False):
-    code = _PATHS_CHILD.format(data=paths["data"], cancer_f=paths["cancer_f"],
-                               digits_f=paths["digits_f"], diabetes_f=paths["diabetes_f"],
+    code = _PATHS_CHILD.format(data=paths["data"], memmaps=paths["memmaps"],
                                steps=[(s, PATHS[s]) for s in steps], profile=profile)
     env = {"PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "NUMBA_CACHE_DIR": cache_dir}
@@ -347,6 +358,9 @@ def main_paths(args, log):
         log("\nexclusive compile time per kernel (cold cumulative run, wall s):")
         for k, v in kernels:
             log(f"  {v:7.3f}  {k}")
+            if args.profile > 1:
+                for sig in runs["cold"]["signatures"][k]:
+                    log(f"             {sig}")
     log(f"\nload average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}; "
         f"total {time.perf_counter() - t0:.0f} s")
     return 0
@@ -467,8 +481,9 @@ def main(argv=None):
                         help="--paths: comma-separated subset of the steps (default: all)")
     parser.add_argument("--no-separate", action="store_true",
                         help="--paths: skip the one-process-per-step runs")
-    parser.add_argument("--profile", action="store_true",
-                        help="--paths: print the compile time of every kernel")
+    parser.add_argument("--profile", action="count", default=0,
+                        help="--paths: print the compile time of every kernel (twice: of "
+                             "every signature)")
     args = parser.parse_args(argv)
     if args.paths:
         return main_paths(args, print)

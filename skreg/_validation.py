@@ -8,7 +8,11 @@ turn the validated data into the exact layout the numba kernels read:
 * dense: Fortran-ordered float64 or float32, passed to kernels as a flat
   column-major view (no copy when it already is Fortran-ordered);
 * sparse: CSC (coordinate descent) or CSR (mini-batches) with sorted int32
-  indices and no duplicate entries, never densified.
+  indices and no duplicate entries, never densified;
+* read-only arrays (memory maps, pandas' copy-on-write arrays) are passed as
+  writeable-typed views of the same memory (:func:`kernel_view`): numba
+  compiles a separate signature for a read-only array, and no kernel writes
+  its input.
 """
 
 import functools
@@ -33,6 +37,32 @@ FLOAT_DTYPES = (np.float64, np.float32)
 Design = namedtuple(
     "Design", ["X_flat", "data", "indices", "indptr", "is_sparse", "n_samples", "n_features"]
 )
+
+
+class _WriteableAlias:
+    """Exposes the memory of a read-only array as writeable, and keeps the array alive."""
+
+    def __init__(self, array):
+        self._array = array  # the view's ``base`` chain ends here: the memory stays mapped
+        interface = dict(array.__array_interface__)
+        interface["data"] = (interface["data"][0], False)  # (address, read-only flag)
+        self.__array_interface__ = interface
+
+
+def kernel_view(array):
+    """``array`` itself, or for a read-only ndarray a writeable-flagged view of its memory.
+
+    numba types a read-only array apart from a writeable one, so every
+    kernel a read-only input (a ``np.memmap`` opened with ``mode="r"``, an
+    array pandas hands out under copy-on-write, ``np.load(mmap_mode="r")``)
+    reaches would be compiled a second time. The kernels never write their
+    input arrays, so they get a view typed as writeable instead: no copy,
+    no second compilation. The view is for the kernels only; it must never
+    be written to or handed back to the user.
+    """
+    if array.flags.writeable:
+        return array
+    return np.asarray(_WriteableAlias(array))
 
 
 def resolve_penalty(penalty, alpha, l1_ratio):
@@ -92,18 +122,20 @@ def to_design(X):
     """Wrap validated dense or sparse ``X`` into a :data:`Design` for the CD kernels.
 
     Dense input that is already Fortran-ordered float32/float64 is used
-    without any copy; C-ordered input is copied once to Fortran order (the
-    kernels read columns).
+    without any copy (also when it is read-only, see :func:`kernel_view`);
+    C-ordered input is copied once to Fortran order (the kernels read
+    columns).
     """
     n_samples, n_features = X.shape
     if sp.issparse(X):
         X = as_csc(X)
         empty = np.empty(0, dtype=X.dtype)
-        return Design(empty, X.data, X.indices, X.indptr, True, n_samples, n_features)
+        data, indices, indptr = (kernel_view(a) for a in (X.data, X.indices, X.indptr))
+        return Design(empty, data, indices, indptr, True, n_samples, n_features)
     if X.dtype not in FLOAT_DTYPES:
         X = X.astype(np.float64)
     X = np.asfortranarray(X)
-    flat = X.ravel(order="F")  # a view for Fortran-ordered X
+    flat = kernel_view(X).ravel(order="F")  # a view for Fortran-ordered X
     empty_idx = np.empty(0, dtype=np.int32)
     return Design(flat, np.empty(0, dtype=X.dtype), empty_idx, empty_idx, False, n_samples, n_features)
 

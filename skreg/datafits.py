@@ -29,6 +29,7 @@ from numba import njit
 from scipy.special import expit, logsumexp, softmax
 
 from ._losses import logistic_loss, logsumexp_row, separates, sigmoid
+from ._validation import kernel_view
 
 _JIT = dict(cache=True, nogil=True)
 # Small helpers are inlined into their callers: each separately compiled
@@ -66,7 +67,8 @@ def make_datafit(loss, Y, sw):
     code = _NAMES[loss]
     if code is None:
         code = LOGISTIC if Y.shape[1] == 1 else MULTINOMIAL
-    return Datafit(code, np.ascontiguousarray(Y, dtype=np.float64), sw)
+    # kernel_view: read-only targets (pandas, memory maps) reuse the writeable signatures
+    return Datafit(code, kernel_view(np.ascontiguousarray(Y, dtype=np.float64)), kernel_view(sw))
 
 
 def is_classification(datafit):

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import FLOAT_DTYPES, as_csr, check_numeric_input, fit_blas_threads
-from .._validation import keep_fitted_state_on_error
+from .._validation import keep_fitted_state_on_error, kernel_view
 from .._validation import normalized_sample_weight, resolve_penalty
 from ._layout import Layout, Params, Running
 from ._optimizer import OptimizerSettings, OptimizerState
@@ -50,19 +50,14 @@ def input_arrays(X):
     """``X`` (validated: ndarray or sparse) as :class:`InputArrays`."""
     if sp.issparse(X):
         X = as_csr(X)
-        data, indices, indptr = X.data, X.indices, X.indptr
-        if not data.flags.writeable:  # numba types read-only arrays separately
-            data = data.copy()
-        if not indices.flags.writeable or not indptr.flags.writeable:
-            indices, indptr = indices.copy(), indptr.copy()
+        # kernel_view: read-only input reuses the writeable signatures, without a copy
+        data, indices, indptr = (kernel_view(a) for a in (X.data, X.indices, X.indptr))
         return InputArrays(np.empty((0, X.shape[1]), dtype=data.dtype), data, indices, indptr,
                            True)
     X = np.ascontiguousarray(X)
     if X.dtype not in FLOAT_DTYPES:
         X = X.astype(np.float64)
-    if not X.flags.writeable:
-        X = X.copy()
-    return InputArrays(X, np.empty(0, dtype=X.dtype), np.empty(0, dtype=np.int32),
+    return InputArrays(kernel_view(X), np.empty(0, dtype=X.dtype), np.empty(0, dtype=np.int32),
                        np.zeros(1, dtype=np.int32), False)
 
 

@@ -5,7 +5,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._validation import FLOAT_DTYPES, keep_fitted_state_on_error
+from .._validation import FLOAT_DTYPES, keep_fitted_state_on_error, kernel_view
 from ._base import BaseElasticNetMLP, Targets
 from ._docs import compose
 
@@ -130,7 +130,8 @@ class ElasticNetMLPRegressor(RegressorMixin, BaseElasticNetMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not np.all(np.isfinite(Y.astype(dtype))):
             raise ValueError(f"y has values that overflow the training dtype {np.dtype(dtype)}.")
-        return Targets(np.ascontiguousarray(Y, dtype=dtype), Y.shape[1], "squared_error",
+        values = kernel_view(np.ascontiguousarray(Y, dtype=dtype))  # no read-only signatures
+        return Targets(values, Y.shape[1], "squared_error",
                        np.zeros(Y.shape[0], dtype=np.int64), None)
 
     def _commit_targets(self, targets):
