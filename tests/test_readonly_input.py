@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_linear_model import _fit_peak_memory
 
 from skreg import (
     ElasticNetMLPClassifier,
@@ -150,19 +151,6 @@ def test_read_only_input_gives_the_same_fit(child_report, case):
     assert child_report[case]["pred_equal"]
 
 
-def _peak_fit_memory(est, X, y):
-    """Peak bytes allocated while ``est`` fits ``(X, y)`` (after a warm-up fit on them)."""
-    import tracemalloc
-
-    est.fit(X, y)  # compile (or load) outside the measurement
-    tracemalloc.start()
-    try:
-        est.fit(X, y)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize("make, order, target", [
     (lambda: RegularizedLogisticRegression("l1", alpha=0.01), "F", "classes"),
     (lambda: RegularizedLinearRegression("l2", alpha=0.01), "F", "real"),
@@ -178,5 +166,5 @@ def test_read_only_memory_map_is_not_copied(tmp_path, make, order, target):
     X_ro = np.load(tmp_path / "X.npy", mmap_mode="r")
     assert not X_ro.flags.writeable
     # A copy of X (to make it writeable, or to reorder it) would allocate X.nbytes.
-    assert _peak_fit_memory(make(), X_ro, y) < 0.5 * X.nbytes
+    assert _fit_peak_memory(make(), X_ro, y) < 0.5 * X.nbytes
     assert np.array_equal(X_ro, X)  # and nothing wrote into the mapped memory
