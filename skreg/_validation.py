@@ -331,6 +331,22 @@ def fit_blas_threads(single_thread=False):
         _blas_bookkeeping(lambda fits: fits.pop(token, None))
 
 
+def fit_thread_budget():
+    """Threads a fit starting now may use: the BLAS pool's size, or 1 beside other fits.
+
+    Read before :func:`fit_blas_threads` registers the fit. While another fit
+    runs (a threaded search, the CV estimator's fold paths) the answer is 1,
+    as BLAS's limit then is; a user's ``threadpool_limits(1)`` makes it 1 too.
+    """
+    with _BLAS_LOCK:
+        if _BLAS_STATE["fits"]:
+            return 1
+        if _BLAS_STATE["controller"] is None:  # one scan of the loaded libraries (~4 ms)
+            _BLAS_STATE["controller"] = ThreadpoolController()
+        libraries = _BLAS_STATE["controller"].select(user_api="blas").lib_controllers
+        return max((lib.num_threads for lib in libraries), default=1)
+
+
 class JobCancelled(Exception):
     """Raised inside a job of a batch that :func:`cancel_jobs_on_error` cancelled."""
 

@@ -14,12 +14,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import FLOAT_DTYPES, as_csr, check_numeric_input, fit_blas_threads
-from .._validation import keep_fitted_state_on_error, kernel_view
+from .._validation import fit_thread_budget, keep_fitted_state_on_error, kernel_view
 from .._validation import normalized_sample_weight, resolve_penalty
 from ._layout import Layout, Params, Running
 from ._optimizer import OptimizerSettings, OptimizerState
 from ._stopping import StoppingRule
 from ._training import InputArrays, NetworkSettings, loss_and_gradient, predict_raw, train_epoch
+from ._training import use_two_threads
 
 #: Rows per chunk at predict time (bounds the memory of the activations).
 PREDICT_CHUNK = 512
@@ -421,12 +422,16 @@ class BaseElasticNetMLP(BaseEstimator):
         best = -np.inf if validation is not None else -state.best_loss
         rule = StoppingRule(self.tol, self.n_iter_no_change, best=best)
         best_state, n_iter = None, 0
-        with fit_blas_threads(single_thread=batch <= SINGLE_THREAD_BATCH):
+        # The second core: mini-batches split across two threads, each with one BLAS thread
+        # (multi-threaded BLAS on mini-batch products collapses when another process holds a
+        # core: measured 20x slower on the loaded 2-core machine, where the split lost nothing).
+        two_threads = use_two_threads(fit_thread_budget(), batch, layout, settings)
+        with fit_blas_threads(single_thread=batch <= SINGLE_THREAD_BATCH or two_threads):
             while n_iter < n_epochs:
                 loss, state.optimizer, finite = train_epoch(
                     inputs, keys, targets, w_train, self._epoch_order(train_rows, batch, state),
                     settings, layout, state.theta, state.running, opt_settings, state.optimizer,
-                    batch, state.n_epochs)
+                    batch, state.n_epochs, two_threads)
                 n_iter += 1
                 if not finite:
                     raise self._diverged(n_iter)

@@ -201,10 +201,14 @@ Prediction raises a ``ValueError`` for rows whose values overflow the
 network's arithmetic (the output would be undefined).
 
 Threads: the work is the GEMMs of every mini-batch (BLAS) plus fused
-numba loops. Mini-batches of at most 256 rows train with BLAS limited to
-one thread (``threadpoolctl``), because splitting such small products
-across threads costs more than it gains; larger batches use the BLAS
-thread pool as configured."""
+numba loops. When BLAS may use two or more threads (its pool as
+configured, e.g. by ``threadpoolctl.threadpool_limits``; one while other
+fits run in the process), no batch norm is used and a mini-batch holds
+enough work (rows x weights >= 2**21), each mini-batch is split in halves
+computed on two threads, each with one BLAS thread; the gradient is the
+same up to the order of the float additions. Otherwise mini-batches of at
+most 256 rows train with BLAS limited to one thread, larger ones with the
+BLAS thread pool as configured."""
 
 SECTIONS = dict(update_rule=UPDATE_RULE, parameters=PARAMETERS, attributes=ATTRIBUTES,
                 notes=NOTES)

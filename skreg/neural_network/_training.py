@@ -8,6 +8,8 @@ through :class:`~._layout.Layout` views of the flat vectors, so the kernels
 update ``theta``, its gradient and the running statistics in place.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -195,13 +197,69 @@ class BatchPass:
         return loss
 
 
+class SplitPass:
+    """A :class:`BatchPass` over each half of a mini-batch, the two halves on two threads.
+
+    The second half's gradient goes to its own buffer and is added to
+    ``grad``; both halves use the whole batch's ``scale``, so the sum is the
+    batch gradient up to the order of the float additions. Dropout masks and
+    input noise are keyed by the rows' content, hence the same as in a
+    one-thread pass. Not for batch norm (its statistics need the whole batch).
+    Each half runs its GEMMs on one BLAS thread: the caller pins BLAS to one.
+    """
+
+    def __init__(self, inputs, keys, settings, layout, theta, grad, running, B):
+        half = (B + 1) // 2
+        self.grad, self.grad2 = grad, np.zeros_like(grad)
+        self.first = BatchPass(inputs, keys, settings, layout, theta, grad, running, half)
+        self.second = BatchPass(inputs, keys, settings, layout, theta, self.grad2, running, half)
+
+    def run(self, rows, targets, w, scale, epoch):
+        """:meth:`BatchPass.run` over ``rows``, the second half on the helper thread."""
+        h = (rows.shape[0] + 1) // 2
+        if h == rows.shape[0]:  # a one-row batch
+            return self.first.run(rows, targets, w, scale, epoch)
+        other = _helper_thread().submit(self.second.run, rows[h:], targets, w, scale, epoch)
+        loss = self.first.run(rows[:h], targets, w, scale, epoch)
+        loss += other.result()
+        np.add(self.grad, self.grad2, out=self.grad)
+        return loss
+
+
+#: Rows x weights of a mini-batch below which it is not split across two threads: the
+#: hand-over to the helper thread and the gradient sum cost about what a half saves.
+SPLIT_MIN_WORK = 1 << 21
+_HELPER = []
+_HELPER_LOCK = threading.Lock()
+
+
+def _helper_thread():
+    """The process's helper thread for :class:`SplitPass` (created on first use)."""
+    with _HELPER_LOCK:
+        if not _HELPER:
+            _HELPER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="skreg-mlp"))
+        return _HELPER[0]
+
+
+def use_two_threads(n_threads, batch_size, layout, settings):
+    """Whether :func:`train_epoch` should split the mini-batches across two threads.
+
+    With a thread budget of 2 or more (see ``_validation.fit_thread_budget``),
+    no batch norm, and at least ``SPLIT_MIN_WORK`` rows x weights per batch.
+    """
+    return (n_threads >= 2 and not settings.batch_norm and batch_size >= 2
+            and batch_size * layout.n_weights >= SPLIT_MIN_WORK)
+
+
 def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, running,
-                optimizer_settings, optimizer_state, batch_size, epoch):
+                optimizer_settings, optimizer_state, batch_size, epoch, two_threads=False):
     """One epoch of mini-batch proximal SGD / Adam over the rows ``order``.
 
     ``w`` are the sample weights normalized to sum to one over ``order``; the
     gradient of a batch of ``b`` rows is ``(n / b) * sum_batch w_i grad loss_i``
-    (unbiased for the weighted mean loss, exact for a full batch).
+    (unbiased for the weighted mean loss, exact for a full batch). With
+    ``two_threads`` (see :func:`use_two_threads`) each mini-batch is split
+    across two threads (:class:`SplitPass`).
 
     Returns ``(loss, optimizer_state, finite)``: the weighted mean loss
     accumulated during the epoch (without penalty), the optimizer's state
@@ -211,7 +269,8 @@ def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, runnin
     n = order.shape[0]
     B = int(min(batch_size, n))
     grad = np.zeros_like(theta)
-    ps = BatchPass(inputs, keys, settings, layout, theta, grad, running, B)
+    ps = (SplitPass if two_threads else BatchPass)(inputs, keys, settings, layout, theta, grad,
+                                                   running, B)
     opt = Optimizer(optimizer_settings, layout, theta, grad, optimizer_state)
     order = np.ascontiguousarray(order, dtype=np.int64)
     epoch = int(epoch)

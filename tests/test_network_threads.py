@@ -1,0 +1,65 @@
+"""The second core: mini-batches split across two threads give the one-thread model."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from skreg import ElasticNetMLPClassifier, ElasticNetMLPRegressor
+from skreg.neural_network import _training
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _fit(est, X, y, threads):
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("Est, extra", [
+    (ElasticNetMLPClassifier, {}),
+    (ElasticNetMLPClassifier, {"penalty": "l1", "dropout": 0.2, "input_noise": 0.1,
+                               "group_alpha": 0.01}),
+    (ElasticNetMLPRegressor, {"solver": "sgd", "max_norm": 2.0}),
+])
+def test_two_threads_same_model_as_one(Est, extra, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 100))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) if Est is ElasticNetMLPClassifier else X[:, 0] ** 2
+    calls = []
+    monkeypatch.setattr(_training.SplitPass, "run", _counting(_training.SplitPass.run, calls))
+    params = dict(hidden_layer_sizes=(128, 64), batch_size=128, max_iter=5, random_state=0,
+                  **extra)
+    one = _fit(Est(**params), X, y, 1)
+    assert calls == []  # one BLAS thread: no split
+    two = _fit(Est(**params), X, y, 2)
+    assert len(calls) == 5 * 5  # 5 epochs of 5 batches (128 rows x ~21k weights >= 2**21)
+    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    for a, b in zip(one.coefs_, two.coefs_):  # the same exact zeros (L1, group lasso)
+        np.testing.assert_array_equal(a == 0.0, b == 0.0)
+    np.testing.assert_allclose(one.loss_curve_, two.loss_curve_, rtol=1e-9)
+
+
+def _counting(run, calls):
+    def wrapper(self, *args, **kwargs):
+        calls.append(1)
+        return run(self, *args, **kwargs)
+    return wrapper
+
+
+def test_no_split_with_batch_norm_or_small_batches():
+    layout = type("L", (), {"n_weights": 10_000})()
+    settings = type("S", (), {"batch_norm": False})()
+    assert _training.use_two_threads(2, 256, layout, settings)
+    assert not _training.use_two_threads(1, 256, layout, settings)  # one thread allowed
+    assert not _training.use_two_threads(2, 16, layout, settings)  # too little work
+    settings.batch_norm = True
+    assert not _training.use_two_threads(2, 256, layout, settings)
