@@ -1,9 +1,11 @@
-"""The second core: mini-batches split across two threads give the one-thread model."""
+"""The second core: mini-batches and predictions split across two threads give the one-thread
+results."""
 
 import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -63,3 +65,36 @@ def test_no_split_with_batch_norm_or_small_batches():
     assert not _training.use_two_threads(2, 16, layout, settings)  # too little work
     settings.batch_norm = True
     assert not _training.use_two_threads(2, 256, layout, settings)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_two_thread_predictions_equal_one_thread(sparse, batch_norm, monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((1500, 30)) * (rng.random((1500, 30)) < 0.3)
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) + (X[:, 2] > 0)
+    X = sp.csr_matrix(X) if sparse else X
+    clf = _fit(ElasticNetMLPClassifier((40, 20), batch_norm=batch_norm, max_iter=3,
+                                       random_state=0), X, y, 1)
+    submitted = []
+    helper = _training._helper_thread()
+    monkeypatch.setattr(_training, "_helper_thread", lambda: _Counting(helper, submitted))
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = clf.predict_proba(X)
+    assert submitted == []
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = clf.predict_proba(X)
+    assert len(submitted) == 1  # 1500 rows: chunks 0-1 here, chunk 2 on the helper thread
+    np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-15)
+    with threadpool_limits(limits=2, user_api="blas"):  # a few rows: one thread
+        np.testing.assert_allclose(clf.predict_proba(X[:100]), one[:100], rtol=1e-12, atol=1e-15)
+    assert len(submitted) == 1
+
+
+class _Counting:
+    def __init__(self, executor, calls):
+        self.executor, self.calls = executor, calls
+
+    def submit(self, fn, *args):
+        self.calls.append(1)
+        return self.executor.submit(fn, *args)

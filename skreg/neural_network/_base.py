@@ -440,7 +440,7 @@ class BaseElasticNetMLP(BaseEstimator):
                 state.loss_curve.append(float(loss) + self._penalty_value(state.theta, layout))
                 if validation is not None:
                     raw = predict_raw(validation.inputs, layout, self.activation, state.theta,
-                                      state.running, PREDICT_CHUNK)
+                                      state.running, PREDICT_CHUNK, two_threads)
                     state.validation_scores.append(self._validation_score(
                         raw, validation.targets, validation.sample_weight))
                     if rule.update(state.validation_scores[-1]):
@@ -671,9 +671,12 @@ class BaseElasticNetMLP(BaseEstimator):
         dtype = self.coefs_[0].dtype
         layout = self._fitted_layout()
         theta, running = layout.pack(self._fitted_params(), self._fitted_running(), dtype)
-        with np.errstate(over="ignore", invalid="ignore"):
+        # the second core: the rows in two halves, each on one thread with one BLAS thread
+        # (multi-threaded BLAS collapses when another process holds a core, see _train_epochs)
+        two_threads = X.shape[0] >= 2 * PREDICT_CHUNK and fit_thread_budget() >= 2
+        with fit_blas_threads(single_thread=two_threads):
             raw = predict_raw(input_arrays(X.astype(dtype, copy=False)), layout,
-                              self.activation, theta, running, PREDICT_CHUNK)
+                              self.activation, theta, running, PREDICT_CHUNK, two_threads)
         bad = np.flatnonzero(np.isnan(raw).any(axis=1))
         if bad.size:
             raise ValueError(

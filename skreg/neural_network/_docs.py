@@ -200,14 +200,18 @@ A fit whose loss becomes non-finite raises a ``ValueError`` naming
 Prediction raises a ``ValueError`` for rows whose values overflow the
 network's arithmetic (the output would be undefined).
 
-Threads: the work is the GEMMs of every mini-batch (BLAS) plus fused
-numba loops. When BLAS may use two or more threads (its pool as
-configured, e.g. by ``threadpoolctl.threadpool_limits``; one while other
-fits run in the process), no batch norm is used and a mini-batch holds
-enough work (rows x weights >= 2**21), each mini-batch is split in halves
-computed on two threads, each with one BLAS thread; the gradient is the
-same up to the order of the float additions. Otherwise mini-batches of at
-most 256 rows train with BLAS limited to one thread, larger ones with the
+Threads: there is no ``n_jobs``. As in scikit-learn's MLP, the number of
+threads follows the BLAS thread pool as configured (e.g. by
+``threadpoolctl.threadpool_limits``; one thread while other fits run in
+the process). When it allows two or more, the work is shared by two
+threads, each running one-thread BLAS (threaded BLAS on mini-batch sized
+products stalls whenever another process holds a core): a mini-batch
+holding enough work (rows x weights >= 2**21) is cut in two halves whose
+gradients are summed, the same gradient up to the order of the float
+additions, and predictions on 1024 rows or more are computed in two
+halves. Batch norm (its statistics need the whole batch) and smaller
+mini-batches are not split: mini-batches of at most 256 rows then train
+with BLAS limited to one thread, larger ones with the
 BLAS thread pool as configured."""
 
 SECTIONS = dict(update_rule=UPDATE_RULE, parameters=PARAMETERS, attributes=ATTRIBUTES,

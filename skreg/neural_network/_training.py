@@ -302,11 +302,14 @@ def loss_and_gradient(inputs, targets, w, settings, layout, theta, running, epoc
     return loss, grad
 
 
-def predict_raw(inputs, layout, activation, theta, running, chunk):
+def predict_raw(inputs, layout, activation, theta, running, chunk, two_threads=False):
     """Output-layer pre-activations of every row, in inference mode.
 
     No dropout or noise; batch norm uses the running statistics. numpy only
-    (nothing to compile): chunks of ``chunk`` rows, GEMMs and ufuncs.
+    (nothing to compile): chunks of ``chunk`` rows, GEMMs and ufuncs. With
+    ``two_threads`` the rows are cut in two halves (at a chunk boundary),
+    the second computed on the helper thread (for one-thread BLAS, see
+    :func:`use_two_threads`); each row's output is the same either way.
     """
     L = layout.n_layers
     p = layout.views(theta)
@@ -324,16 +327,29 @@ def predict_raw(inputs, layout, activation, theta, running, chunk):
         affine[l] = (scale, p.bn_shifts[l] - stats.means[l] * scale)
     out = np.empty((n, layout.sizes[-1]), dtype=theta.dtype)
     B = max(1, min(int(chunk), n))
-    for start in range(0, n, B):
-        A = X[start:start + B]
-        for l in range(L):
-            Z = np.asarray(A @ p.coefs[l])
-            if l < L - 1 and affine[l] is not None:
-                Z *= affine[l][0]
-                Z += affine[l][1]
-            else:
-                Z += p.intercepts[l]
-            if l < L - 1:
-                A = act(Z)
-        out[start:start + B] = Z
+
+    def rows(lo, hi):
+        # errstate is per thread: a diverging network's overflow is reported as nan by the caller
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(lo, hi, B):
+                A = X[start:min(start + B, hi)]
+                for l in range(L):
+                    Z = np.asarray(A @ p.coefs[l])
+                    if l < L - 1 and affine[l] is not None:
+                        Z *= affine[l][0]
+                        Z += affine[l][1]
+                    else:
+                        Z += p.intercepts[l]
+                    if l < L - 1:
+                        A = act(Z)
+                out[start:start + Z.shape[0]] = Z
+
+    n_chunks = -(-n // B)
+    if two_threads and n_chunks >= 2:
+        mid = (n_chunks + 1) // 2 * B
+        other = _helper_thread().submit(rows, mid, n)
+        rows(0, mid)
+        other.result()
+    else:
+        rows(0, n)
     return out
