@@ -396,11 +396,16 @@ class BaseElasticNetMLP(BaseEstimator):
         else:
             self._check_architecture(layout)
             state = _TrainingState.resume(self, layout, inputs.dtype)
-        keys = inputs.row_keys()
         early_stopping = self.early_stopping and not incremental
+        settings = self._network_settings(targets.loss, len(hidden), state.seed)
+        # the rows' content hashes key the random masks and the validation split; without
+        # either (a hashing pass over X, as long as 0.4 epoch on MNIST) all keys are 0
+        if early_stopping or settings.dropout.any() or settings.input_noise > 0.0:
+            keys = inputs.row_keys()
+        else:
+            keys = np.zeros(inputs.n_samples, dtype=np.uint64)
         train_rows, w_train, validation = self._split(X, targets, sw, keys, state.seed,
                                                       inputs.dtype, early_stopping)
-        settings = self._network_settings(targets.loss, len(hidden), state.seed)
         n_iter, best_score = self._train_epochs(
             state, layout, settings, inputs, keys, targets.values, train_rows, w_train,
             validation, incremental)
