@@ -1,6 +1,7 @@
 """The second core: mini-batches and predictions split across two threads give the one-thread
 results."""
 
+import threading
 import warnings
 
 import numpy as np
@@ -84,7 +85,7 @@ def test_two_thread_predictions_equal_one_thread(sparse, batch_norm, monkeypatch
     assert submitted == []
     with threadpool_limits(limits=2, user_api="blas"):
         two = clf.predict_proba(X)
-    assert len(submitted) == 1  # 1500 rows: chunks 0-1 here, chunk 2 on the helper thread
+    assert len(submitted) == 1  # 1500 rows: 3 chunks of 512 shared with the helper thread
     np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-15)
     with threadpool_limits(limits=2, user_api="blas"):  # a few rows: one thread
         np.testing.assert_allclose(clf.predict_proba(X[:100]), one[:100], rtol=1e-12, atol=1e-15)
@@ -98,3 +99,25 @@ class _Counting:
     def submit(self, fn, *args):
         self.calls.append(1)
         return self.executor.submit(fn, *args)
+
+
+def test_busy_helper_thread_stalls_nothing():
+    # the helper thread is held (as when another process holds the second core): the calling
+    # thread computes every half and chunk itself, the same way
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((1200, 100))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(128, 64), batch_size=128, max_iter=2, random_state=0)
+    one = _fit(ElasticNetMLPClassifier(**params), X, y, 1)
+    release = threading.Event()
+    blocker = _training._helper_thread().submit(release.wait)
+    try:
+        two = _fit(ElasticNetMLPClassifier(**params), X, y, 2)
+        with threadpool_limits(limits=2, user_api="blas"):
+            proba = two.predict_proba(X)
+        assert not blocker.done()
+    finally:
+        release.set()
+    for a, b in zip(one.coefs_, two.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(proba, one.predict_proba(X), rtol=1e-6, atol=1e-9)

@@ -676,7 +676,7 @@ class BaseElasticNetMLP(BaseEstimator):
         dtype = self.coefs_[0].dtype
         layout = self._fitted_layout()
         theta, running = layout.pack(self._fitted_params(), self._fitted_running(), dtype)
-        # the second core: the rows in two halves, each on one thread with one BLAS thread
+        # the second core: the row chunks shared by two threads, each with one BLAS thread
         # (multi-threaded BLAS collapses when another process holds a core, see _train_epochs)
         two_threads = X.shape[0] >= 2 * PREDICT_CHUNK and fit_thread_budget() >= 2
         with fit_blas_threads(single_thread=two_threads):

@@ -208,11 +208,11 @@ threads, each running one-thread BLAS (threaded BLAS on mini-batch sized
 products stalls whenever another process holds a core): a mini-batch
 holding enough work (rows x weights >= 2**21) is cut in two halves whose
 gradients are summed, the same gradient up to the order of the float
-additions, and predictions on 1024 rows or more are computed in two
-halves. Batch norm (its statistics need the whole batch) and smaller
-mini-batches are not split: mini-batches of at most 256 rows then train
-with BLAS limited to one thread, larger ones with the
-BLAS thread pool as configured."""
+additions, and predictions on 1024 rows or more share their chunks of
+512 rows between the two threads. Batch norm (its statistics need the
+whole batch) and smaller mini-batches are not split: mini-batches of at
+most 256 rows then train with BLAS limited to one thread, larger ones
+with the BLAS thread pool as configured."""
 
 SECTIONS = dict(update_rule=UPDATE_RULE, parameters=PARAMETERS, attributes=ATTRIBUTES,
                 notes=NOTES)

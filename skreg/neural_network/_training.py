@@ -219,9 +219,12 @@ class SplitPass:
         h = (rows.shape[0] + 1) // 2
         if h == rows.shape[0]:  # a one-row batch
             return self.first.run(rows, targets, w, scale, epoch)
-        other = _helper_thread().submit(self.second.run, rows[h:], targets, w, scale, epoch)
+        args = (rows[h:], targets, w, scale, epoch)
+        other = _helper_thread().submit(self.second.run, *args)
         loss = self.first.run(rows[:h], targets, w, scale, epoch)
-        loss += other.result()
+        # a helper that has not started yet (another process holds the core) is not waited
+        # for: this thread computes the second half itself, the same way
+        loss += self.second.run(*args) if other.cancel() else other.result()
         np.add(self.grad, self.grad2, out=self.grad)
         return loss
 
@@ -307,9 +310,9 @@ def predict_raw(inputs, layout, activation, theta, running, chunk, two_threads=F
 
     No dropout or noise; batch norm uses the running statistics. numpy only
     (nothing to compile): chunks of ``chunk`` rows, GEMMs and ufuncs. With
-    ``two_threads`` the rows are cut in two halves (at a chunk boundary),
-    the second computed on the helper thread (for one-thread BLAS, see
-    :func:`use_two_threads`); each row's output is the same either way.
+    ``two_threads`` the chunks are shared with the helper thread (for
+    one-thread BLAS, see :func:`use_two_threads`); each row's output is the
+    same either way.
     """
     L = layout.n_layers
     p = layout.views(theta)
@@ -346,10 +349,23 @@ def predict_raw(inputs, layout, activation, theta, running, chunk, two_threads=F
 
     n_chunks = -(-n // B)
     if two_threads and n_chunks >= 2:
-        mid = (n_chunks + 1) // 2 * B
-        other = _helper_thread().submit(rows, mid, n)
-        rows(0, mid)
-        other.result()
+        # both threads take the next chunk until none is left (a thread that another
+        # process slows down takes fewer); the chunks are those of the one-thread loop
+        taken, lock = [0], threading.Lock()
+
+        def take_chunks():
+            while True:
+                with lock:
+                    i = taken[0]
+                    taken[0] += 1
+                if i >= n_chunks:
+                    return
+                rows(i * B, min(n, (i + 1) * B))
+
+        other = _helper_thread().submit(take_chunks)
+        take_chunks()
+        if not other.cancel():
+            other.result()
     else:
         rows(0, n)
     return out
