@@ -58,6 +58,12 @@ try:
     import torch
 except ImportError:  # torch is a benchmark extra
     torch = None
+try:
+    import onnxruntime
+
+    from skreg.onnx import to_onnx
+except ImportError:  # the onnx extra
+    onnxruntime = None
 
 HIDDEN = (256, 128)
 #: The peer that fits the same model as each skreg configuration.
@@ -289,6 +295,49 @@ def run_torch(Xtr, ytr, Xte, yte, epochs, seed=0):
     return fit_time, acc, zero_fraction([W.detach().numpy() for W in weights])
 
 
+def predict_timings(Xtr, ytr, Xte, n_threads, reps, threshold):
+    """Seconds of ``predict_proba`` on ``Xte``: skreg, scikit-learn and onnxruntime, same weights.
+
+    One skreg L2 network per dtype (one epoch on up to 2000 training rows: the weights do not
+    change the time); scikit-learn's ``MLPClassifier`` gets its weights, onnxruntime runs
+    its ``skreg.onnx.to_onnx`` graph (``intra_op_num_threads = n_threads``). Interleaved
+    repeats, medians. Returns rows ``(dtype, {runner: seconds}, max |proba - skreg's|, share)``.
+    """
+    out = []
+    m = min(2000, Xtr.shape[0])
+    for dt in (np.float64, np.float32):
+        Xfit, Xe = np.ascontiguousarray(Xtr[:m], dtype=dt), np.ascontiguousarray(Xte, dtype=dt)
+        clf = ElasticNetMLPClassifier(HIDDEN, max_iter=1, random_state=0).fit(Xfit, ytr[:m])
+        sk = MLPClassifier(HIDDEN, max_iter=1, random_state=0).fit(Xfit, ytr[:m])
+        sk.coefs_ = [W.copy() for W in clf.coefs_]
+        sk.intercepts_ = [b.copy() for b in clf.intercepts_]
+        runners = {"skreg": lambda: clf.predict_proba(Xe), "sklearn": lambda: sk.predict_proba(Xe)}
+        if onnxruntime is not None:
+            opts = onnxruntime.SessionOptions()
+            opts.intra_op_num_threads, opts.inter_op_num_threads = n_threads, 1
+            sess = onnxruntime.InferenceSession(to_onnx(clf, Xe[:1]).SerializeToString(), opts,
+                                                providers=["CPUExecutionProvider"])
+            runners["onnxruntime"] = lambda: sess.run(["probabilities"], {"X": Xe})[0]
+        ref = clf.predict_proba(Xe)
+        diff = max(float(np.abs(f() - ref).max()) for f in runners.values())
+        t0 = time.perf_counter()
+        clf.predict_proba(Xe)
+        calls = max(1, int(0.05 / max(time.perf_counter() - t0, 1e-6)))  # >= ~50 ms a timing
+
+        def repeat(f):
+            for _ in range(calls):
+                f()
+
+        times, share = {k: [] for k in runners}, 0.0
+        for _ in range(reps):
+            for k, f in runners.items():
+                dt_s, _, _, sh = measure(partial(repeat, f), threshold=threshold)
+                times[k].append(dt_s / calls)
+                share = max(share, sh)
+        out.append((dt, {k: float(np.median(v)) for k, v in times.items()}, diff, share))
+    return out
+
+
 def configs(quick):
     """(name, kind, dtype, runner)."""
     out = [
@@ -371,6 +420,11 @@ def main(argv=None):
     lines += [header, "|" + "---|" * 11]
     summary = []
     contaminated = 0
+    pred_lines = [
+        "| problem | threads | rows | dtype | skreg ms | sklearn ms | onnxruntime ms "
+        "| skreg ÷ onnxruntime | max abs Δproba | other procs' CPU |",
+        "|" + "---|" * 10,
+    ]
     for pname, X, y, epochs in problems(quick, args.data_dir):
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
         cfgs = configs(quick)
@@ -435,6 +489,17 @@ def main(argv=None):
                 lines.append(f"| {pname} | {nt} | GEMM floor (numpy) | {np.dtype(dt).name} | "
                              f"{floors[dt]:.4f} | | 1.00 | | | | {100 * share:.0f}%{flag} |")
             print("\n".join(lines[-len(cfgs) - 2:]), file=sys.stderr, flush=True)
+            with threadpool_limits(limits=nt):
+                for dt, secs, diff, share in predict_timings(Xtr, ytr, Xte, nt, max(reps, 5),
+                                                             free_cpu_threshold(nt)):
+                    flag = "" if share < free_cpu_threshold(nt) else " (!)"
+                    contaminated += bool(flag)
+                    ort = secs.get("onnxruntime")
+                    pred_lines.append(
+                        f"| {pname} | {nt} | {Xte.shape[0]} | {np.dtype(dt).name} | "
+                        f"{1e3 * secs['skreg']:.1f} | {1e3 * secs['sklearn']:.1f} | "
+                        + (f"{1e3 * ort:.1f} | {secs['skreg'] / ort:.2f}" if ort else "- | -")
+                        + f" | {diff:.1e} | {100 * share:.0f}%{flag} |")
     load_after = os.getloadavg()
 
     out = ["\n".join(lines), ""]
@@ -453,6 +518,8 @@ def main(argv=None):
         out.append(f"| {pname} | {nt} | {name} | {dt} | {ratio:.2f} | {dacc:+.2f} | {dtwin:+.2f} "
                    f"| {fl:.2f} | {tags} |")
     out.append("")
+    out += ["predict_proba on the test rows (same weights in the three; median of interleaved "
+            "repeats):", ""] + pred_lines + [""]
     if not quick:
         ct = compile_times()
         out.append(

@@ -444,8 +444,9 @@ class BaseElasticNetMLP(BaseEstimator):
                 state.t += train_rows.shape[0]
                 state.loss_curve.append(float(loss) + self._penalty_value(state.theta, layout))
                 if validation is not None:
-                    raw = predict_raw(validation.inputs, layout, self.activation, state.theta,
-                                      state.running, PREDICT_CHUNK, two_threads)
+                    raw = predict_raw(validation.inputs, layout.views(state.theta),
+                                      layout.running_views(state.running), self.activation,
+                                      PREDICT_CHUNK, two_threads)
                     state.validation_scores.append(self._validation_score(
                         raw, validation.targets, validation.sample_weight))
                     if rule.update(state.validation_scores[-1]):
@@ -674,14 +675,15 @@ class BaseElasticNetMLP(BaseEstimator):
         check_numeric_input(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=FLOAT_DTYPES, reset=False)
         dtype = self.coefs_[0].dtype
-        layout = self._fitted_layout()
-        theta, running = layout.pack(self._fitted_params(), self._fitted_running(), dtype)
+        inputs = input_arrays(X.astype(dtype, copy=False))
+        args = (self._fitted_params(), self._fitted_running(), self.activation, PREDICT_CHUNK)
         # the second core: the row chunks shared by two threads, each with one BLAS thread
         # (multi-threaded BLAS collapses when another process holds a core, see _train_epochs)
-        two_threads = X.shape[0] >= 2 * PREDICT_CHUNK and fit_thread_budget() >= 2
-        with fit_blas_threads(single_thread=two_threads):
-            raw = predict_raw(input_arrays(X.astype(dtype, copy=False)), layout,
-                              self.activation, theta, running, PREDICT_CHUNK, two_threads)
+        if X.shape[0] >= 2 * PREDICT_CHUNK and fit_thread_budget() >= 2:
+            with fit_blas_threads(single_thread=True):
+                raw = predict_raw(inputs, *args, two_threads=True)
+        else:
+            raw = predict_raw(inputs, *args)
         bad = np.flatnonzero(np.isnan(raw).any(axis=1))
         if bad.size:
             raise ValueError(

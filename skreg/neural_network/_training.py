@@ -305,30 +305,31 @@ def loss_and_gradient(inputs, targets, w, settings, layout, theta, running, epoc
     return loss, grad
 
 
-def predict_raw(inputs, layout, activation, theta, running, chunk, two_threads=False):
+def predict_raw(inputs, params, running, activation, chunk, two_threads=False):
     """Output-layer pre-activations of every row, in inference mode.
 
+    ``params`` (:class:`~._layout.Params`) and ``running``
+    (:class:`~._layout.Running`) are per-layer arrays: views of the flat
+    training vectors or the fitted attributes; the output has their dtype.
     No dropout or noise; batch norm uses the running statistics. numpy only
     (nothing to compile): chunks of ``chunk`` rows, GEMMs and ufuncs. With
     ``two_threads`` the chunks are shared with the helper thread (for
     one-thread BLAS, see :func:`use_two_threads`); each row's output is the
     same either way.
     """
-    L = layout.n_layers
-    p = layout.views(theta)
-    stats = layout.running_views(running)
+    p, L = params, len(params.coefs)
     act = _ACT_NUMPY[activation]
     if inputs.sparse:
         X = sp.csr_matrix((inputs.data, inputs.indices, inputs.indptr),
-                          shape=(inputs.n_samples, layout.sizes[0]))
+                          shape=(inputs.n_samples, p.coefs[0].shape[0]))
     else:
         X = inputs.dense
     n = inputs.n_samples
     affine = [None] * (L - 1)  # batch-norm eval as one scale and shift per hidden layer
-    for l in range(len(stats.means)):
-        scale = p.bn_scales[l] / np.sqrt(stats.variances[l] + BN_EPS)
-        affine[l] = (scale, p.bn_shifts[l] - stats.means[l] * scale)
-    out = np.empty((n, layout.sizes[-1]), dtype=theta.dtype)
+    for l in range(len(running.means)):
+        scale = p.bn_scales[l] / np.sqrt(running.variances[l] + BN_EPS)
+        affine[l] = (scale, p.bn_shifts[l] - running.means[l] * scale)
+    out = np.empty((n, p.coefs[-1].shape[1]), dtype=p.coefs[-1].dtype)
     B = max(1, min(int(chunk), n))
 
     def rows(lo, hi):
