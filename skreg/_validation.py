@@ -347,6 +347,11 @@ def fit_thread_budget():
         return max((lib.num_threads for lib in libraries), default=1)
 
 
+def fits_running():
+    """How many fits :func:`fit_blas_threads` has registered right now (no lock: a hint)."""
+    return len(_BLAS_STATE["fits"])
+
+
 class JobCancelled(Exception):
     """Raised inside a job of a batch that :func:`cancel_jobs_on_error` cancelled."""
 

@@ -121,3 +121,22 @@ def test_busy_helper_thread_stalls_nothing():
     for a, b in zip(one.coefs_, two.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(proba, one.predict_proba(X), rtol=1e-6, atol=1e-9)
+
+
+def test_no_helper_while_other_fits_run(monkeypatch):
+    # a fit that started alone stops using the helper thread once fits run in other threads
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((600, 100))
+    y = X[:, 0] ** 2
+    params = dict(hidden_layer_sizes=(128, 64), batch_size=128, max_iter=2, random_state=0)
+    one = _fit(ElasticNetMLPRegressor(**params), X, y, 1)
+    submitted = []
+    helper = _training._helper_thread()
+    monkeypatch.setattr(_training, "_helper_thread", lambda: _Counting(helper, submitted))
+    monkeypatch.setattr(_training, "fits_running", lambda: 2)
+    calls = []
+    monkeypatch.setattr(_training.SplitPass, "run", _counting(_training.SplitPass.run, calls))
+    two = _fit(ElasticNetMLPRegressor(**params), X, y, 2)
+    assert len(calls) == 2 * 5 and submitted == []  # split batches, both halves here
+    for a, b in zip(one.coefs_, two.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)

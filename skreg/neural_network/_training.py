@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from .. import _mlp_kernels as K
+from .._validation import fits_running
 from ._optimizer import Optimizer
 
 #: Momentum of the batch-norm running averages (PyTorch's convention) and the
@@ -206,6 +207,8 @@ class SplitPass:
     input noise are keyed by the rows' content, hence the same as in a
     one-thread pass. Not for batch norm (its statistics need the whole batch).
     Each half runs its GEMMs on one BLAS thread: the caller pins BLAS to one.
+    While fits run in other threads (a threaded search) both halves run here:
+    the same halves, hence the same result.
     """
 
     def __init__(self, inputs, keys, settings, layout, theta, grad, running, B):
@@ -220,11 +223,15 @@ class SplitPass:
         if h == rows.shape[0]:  # a one-row batch
             return self.first.run(rows, targets, w, scale, epoch)
         args = (rows[h:], targets, w, scale, epoch)
-        other = _helper_thread().submit(self.second.run, *args)
-        loss = self.first.run(rows[:h], targets, w, scale, epoch)
-        # a helper that has not started yet (another process holds the core) is not waited
-        # for: this thread computes the second half itself, the same way
-        loss += self.second.run(*args) if other.cancel() else other.result()
+        if fits_running() > 1:  # fits started in other threads have the other core
+            loss = self.first.run(rows[:h], targets, w, scale, epoch)
+            loss += self.second.run(*args)
+        else:
+            other = _helper_thread().submit(self.second.run, *args)
+            loss = self.first.run(rows[:h], targets, w, scale, epoch)
+            # a helper that has not started yet (another process holds the core) is not
+            # waited for: this thread computes the second half itself, the same way
+            loss += self.second.run(*args) if other.cancel() else other.result()
         np.add(self.grad, self.grad2, out=self.grad)
         return loss
 
