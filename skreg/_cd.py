@@ -33,7 +33,7 @@ The L1 / elastic-net solver is a proximal Newton method with working sets
   every feature to its penalty-optimal shift across classes.
 
 Without an L1 part, large designs go to truncated Newton-CG
-(:func:`skreg._smooth.newton_cg_solve`) with the same certificate and line
+(:func:`skreg._smooth.newton_smooth_solve`) with the same certificate and line
 search.
 
 Dense and sparse design matrices share every kernel: the column primitives
@@ -235,7 +235,7 @@ def transpose_dot(design, X_op, G):
 
 
 def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol):
-    """KKT violation of every coordinate (into ``viol``), its maximum, and ``||grad||_inf``.
+    """KKT violation of every coordinate (into ``viol``), its maximum, and the datafit's gradient (K, p).
 
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
     solver stops on, and the scores the working sets are chosen by.
@@ -246,7 +246,7 @@ def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol):
     kkt = viol.max(initial=0.0)
     if fit_intercept:
         kkt = max(kkt, np.abs(G.sum(axis=0)).max())
-    return kkt, np.abs(grad).max(initial=0.0)
+    return kkt, grad
 
 
 def starting_point(design, X_op, datafit, fit_intercept, W, b):
@@ -636,7 +636,9 @@ class Certificate:
     ``tol * alpha_max`` (``alpha_max`` = :func:`max_gradient_at_zero`, read
     off the first pass when the fit starts from the all-zero model, or
     given as ``scale`` by a caller that knows it, e.g. a path).
-    ``viol`` holds every coordinate's violation after a call.
+    ``viol`` holds every coordinate's violation after a call, ``grad`` the
+    datafit's gradient ``X^T G`` (K, p) (the smooth solvers' Newton steps
+    start from it, saving a pass).
     """
 
     def __init__(self, design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
@@ -645,6 +647,7 @@ class Certificate:
         self._args = (design, X_op, datafit, penalty, fit_intercept)
         self._G = np.empty((design.n_samples, K))
         self.viol = np.empty((K, p))
+        self.grad = np.zeros((K, p))
         self._tol_rel = tol
         if scale is None and not zero_start:
             scale = max_gradient_at_zero(design, X_op, datafit, fit_intercept)
@@ -655,9 +658,9 @@ class Certificate:
 
     def __call__(self, W, Z, n_iter):
         """One full pass at ``(W, Z)``; returns the largest KKT violation."""
-        kkt, grad_inf = full_kkt(*self._args, W, Z, self._G, self.viol)
+        kkt, self.grad = full_kkt(*self._args, W, Z, self._G, self.viol)
         if self._scale is None:
-            self._scale = grad_inf
+            self._scale = np.abs(self.grad).max(initial=0.0)
         self.kkt_tol = self._tol_rel * self._scale if self._scale > 0.0 else self._tol_rel
         self.n_passes += 1
         if self._verbose:

@@ -5,8 +5,11 @@ driver (:mod:`skreg._cv`) all solve through :func:`fit_point`, which picks the
 solver for the penalty:
 
 * an L1 part: proximal Newton with working sets (:func:`skreg._cd.newton_cd_solve`);
-* smooth (L2 or none): the same, or truncated Newton-CG on large designs
-  (:func:`skreg._smooth.newton_cg_solve`);
+* smooth (L2 or none), binary logistic or squared loss: Newton with the
+  exact Hessian factored by Cholesky when it is cheap to form
+  (:func:`skreg._smooth.newton_smooth_solve`); otherwise, and for the
+  multinomial, truncated Newton-CG on large designs and the L1 solver on
+  small ones;
 * L0L2: the L1 solution at the same ``alpha`` first (L0Learn's warm start),
   then the L0 sweeps and support refits (:func:`skreg._l0.l0_solve`).
 
@@ -26,7 +29,7 @@ from ._cd import (
     newton_cd_solve,
 )
 from ._l0 import l0_solve
-from ._smooth import newton_cg_solve
+from ._smooth import exact_hessian_affordable, newton_smooth_solve
 from ._validation import fit_blas_threads
 from .datafits import MULTINOMIAL, SQUARED, has_no_minimiser, is_classification
 from .penalties import L0L2, alpha_max, is_smooth, make_penalty, with_alpha
@@ -76,9 +79,12 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
     """Fit an elastic-net family penalty in place in ``W``, ``b``; warn when the certificate is missed."""
     smooth = is_smooth(penalty)
     with fit_blas_threads():  # one BLAS thread while fits run concurrently
-        if smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
-            info = newton_cg_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
-                                   verbose, scale)
+        if smooth and datafit.code != MULTINOMIAL and exact_hessian_affordable(design, datafit):
+            info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                       max_iter, verbose, scale, exact=True)
+        elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
+            info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                       max_iter, verbose, scale, exact=False)
         else:
             info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                    _WS_START, verbose, scale)

@@ -303,29 +303,56 @@ def test_objective_decreases_with_penalty_none_matches_lbfgs():
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
 
 
+def _force_smooth_solver(monkeypatch, solver):
+    """Route L2 / unpenalized fits to one solver: exact-Hessian Newton, Newton-CG or Newton-CD."""
+    import skreg._path as solvers
+    import skreg._smooth as smooth
+
+    exact = solver == "exact"
+    monkeypatch.setattr(smooth, "_EXACT_MAX_FEATURES", 10**9 if exact else -1)
+    monkeypatch.setattr(smooth, "_EXACT_MAX_PASSES_DENSE", np.inf)
+    monkeypatch.setattr(smooth, "_EXACT_MAX_PASSES_SPARSE", np.inf)
+    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 0 if solver == "cg" else 10**18)
+
+
 @pytest.mark.parametrize("penalty", ["l2", None])
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_newton_cg_path_is_optimal(monkeypatch, penalty, n_classes, sparse, dtype):
-    """Large smooth problems use truncated Newton-CG: force it on a small one and check KKT."""
-    import skreg._path as solvers
-
-    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 0)
+def test_smooth_solvers_are_optimal_and_agree(monkeypatch, penalty, n_classes, sparse, dtype):
+    """Each solver of the smooth penalties meets the certificate, and they agree."""
     X, y = _problem(n_classes, seed=10 + n_classes)
     if sparse:
         X = sp.csc_matrix(X * (np.random.RandomState(0).rand(*X.shape) < 0.5))
     X = X.astype(dtype)
     sw = np.random.RandomState(2).uniform(0.5, 2.0, size=y.shape[0])
-    est = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        est.fit(X, y, sample_weight=sw)
-    assert kkt_violation(est, X, y, sw) <= 1e-8
-    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 10**18)
-    cd = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
-    cd.fit(X, y, sample_weight=sw)
-    np.testing.assert_allclose(est.coef_, cd.coef_, rtol=1e-6, atol=1e-7)
+    fits = {}
+    # The exact Hessian serves the binary loss (multinomial fits go to CG or CD).
+    for solver in (["exact"] if n_classes == 2 else []) + ["cg", "cd"]:
+        _force_smooth_solver(monkeypatch, solver)
+        est = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            est.fit(X, y, sample_weight=sw)
+        assert kkt_violation(est, X, y, sw) <= 1e-8
+        fits[solver] = est
+    for est in fits.values():
+        np.testing.assert_allclose(est.coef_, fits["cd"].coef_, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(est.intercept_, fits["cd"].intercept_, rtol=1e-6, atol=1e-7)
+
+
+def test_exact_newton_without_penalty_on_collinear_columns(monkeypatch):
+    """A singular Hessian (duplicated and all-zero columns, no penalty): the minimum-norm step."""
+    _force_smooth_solver(monkeypatch, "exact")
+    X, y = _problem(2, seed=3)
+    X = np.hstack([X[:, :4], X[:, :1], np.zeros((X.shape[0], 1))])
+    est = RegularizedLogisticRegression(penalty=None, tol=1e-10, max_iter=100).fit(X, y)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X[:, :4], y)
+    coef = est.coef_.ravel()
+    assert coef[5] == 0.0
+    assert coef[0] == pytest.approx(coef[4], rel=1e-6)  # the duplicate shares the weight
+    np.testing.assert_allclose(np.r_[coef[0] + coef[4], coef[1:4]], ref.coef_.ravel(),
+                               rtol=1e-5, atol=1e-7)
 
 
 # ---------------------------------------------------------------------------
