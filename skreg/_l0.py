@@ -9,7 +9,12 @@ the support settles:
   the datafit plus its ridge term along it, and is kept only if that beats
   the coordinate at zero by more than ``alpha * l1_ratio`` (hard thresholding
   with the exact loss instead of a quadratic bound); this is where the
-  support changes;
+  support changes. A coordinate at zero is first screened: a strong-convexity
+  bound on the largest decrease it could bring (its slope at zero, and a lower
+  bound on the curvature up to where its minimiser can lie) settles most of
+  them in two passes over the column, and only those that could pay the cost
+  are minimised exactly (the screen never rejects a coordinate that would
+  enter);
 * a Newton refit of the smooth problem restricted to the support (numpy, the
   support is small): coordinate descent alone creeps along correlated
   features, Newton converges quadratically, so weighted and repeated rows
@@ -26,7 +31,9 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._cd import ENTRIES_PER_CALL, _JIT, armijo_step, design_operator, linear_predictor
+from ._losses import sigmoid
 from .datafits import (
+    MULTINOMIAL,
     SQUARED,
     has_no_minimiser,
     hessian_weights,
@@ -39,6 +46,12 @@ from .datafits import (
 _GRAD_TOL = 1e-12
 #: 1-D Newton steps a coordinate may take (each reads its column once).
 _MAX_1D_STEPS = 100
+#: Relative size of a value change that round-off can produce in a column's
+#: loss sum: below it, values cannot rank two points, slopes still can.
+_VALUE_NOISE = 1e-12
+#: Relative safety margin of the screen's bound against the L0 cost (the
+#: exact test compares values that carry round-off).
+_SCREEN_MARGIN = 1e-6
 
 
 @njit(**_JIT)
@@ -46,7 +59,10 @@ def minimise_along(datafit, Z, k, rows, vals, ridge):
     """Exact ``min_s F(Z[:, k] + s x) + ridge/2 s^2`` by damped 1-D Newton.
 
     Returns ``(s, value at s, value at 0)``; one pass over the column per
-    Newton step (the line search reuses the derivatives it computes).
+    Newton step (the line search reuses the derivatives it computes). Near
+    the minimiser, where a step's predicted decrease is below the round-off
+    of the values, a step is accepted when it lowers the slope's magnitude
+    (halving it would only chase round-off).
     """
     s = 0.0
     f, d1, d2 = loss_along_column(datafit, Z, k, rows, vals, 0.0)
@@ -65,6 +81,9 @@ def minimise_along(datafit, Z, k, rows, vals, ridge):
             if f_t <= f + 1e-4 * step * g:
                 accepted = True
                 break
+            if -step * g <= _VALUE_NOISE * abs(f):
+                accepted = abs(d1_t + ridge * t) < abs(g)
+                break
             step *= 0.5
         if not accepted:
             break  # round-off: no step lowers the value any more
@@ -75,9 +94,96 @@ def minimise_along(datafit, Z, k, rows, vals, ridge):
 
 
 @njit(**_JIT)
-def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows):
+def _slope_and_curvature(datafit, Z, k, rows, vals, s, t):
+    """Slope of the datafit along the column at ``s``, and a lower bound of its curvature between ``s`` and ``t``.
+
+    A sample's curvature along its logit is ``p (1 - p)``, a unimodal function
+    of the logit (``p`` is a sigmoid of it, against the other classes' logits
+    for the multinomial loss): its minimum over an interval is at an end. The
+    squared loss has curvature 1.
+    """
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    slope = 0.0
+    curvature = 0.0
+    for q in range(rows.shape[0]):
+        i = np.int64(rows[q])
+        x = vals[q]
+        if sw[i] == 0.0 or x == 0.0:
+            continue
+        if code == SQUARED:
+            slope += sw[i] * x * (Z[i, k] + s * x - Y[i, k])
+            curvature += sw[i] * x * x
+            continue
+        rest = 0.0  # the logit the class is measured against: 0 (binary), the others' logsumexp
+        if code == MULTINOMIAL:
+            rest = _logsumexp_others(Z, i, k)
+        u = Z[i, k] + s * x - rest
+        slope += sw[i] * x * (sigmoid(u) - Y[i, k])
+        c = _sigmoid_slope(u)
+        if t != s:
+            c = min(c, _sigmoid_slope(Z[i, k] + t * x - rest))
+        curvature += sw[i] * x * x * c
+    return slope, curvature
+
+
+@njit(**_JIT)
+def _logsumexp_others(Z, i, k):
+    """``logsumexp`` of row ``i`` of ``Z`` without column ``k``."""
+    zmax = -np.inf
+    for l in range(Z.shape[1]):
+        if l != k and Z[i, l] > zmax:
+            zmax = Z[i, l]
+    acc = 0.0
+    for l in range(Z.shape[1]):
+        if l != k:
+            acc += np.exp(Z[i, l] - zmax)
+    return zmax + np.log(acc)
+
+
+@njit(**_JIT)
+def _sigmoid_slope(u):
+    """``p (1 - p)`` with ``p = sigmoid(u)``, accurate where ``p`` saturates."""
+    e = np.exp(-abs(u))
+    return e / ((1.0 + e) * (1.0 + e))
+
+
+@njit(**_JIT)
+def cannot_enter(datafit, Z, k, rows, vals, cost, ridge):
+    """Whether a coordinate at zero surely stays there: no value along it beats zero by ``cost``.
+
+    The 1-D function ``phi(s)`` (datafit plus ridge term along the column) is
+    convex; if it is ``m``-strongly convex between 0 and its minimiser ``s*``,
+    ``phi(0) - phi(s*) <= g^2 / (2 m)`` with ``g = phi'(0)``. ``m`` is the
+    ridge (everywhere), the exact curvature (squared loss), or the least
+    curvature between 0 and a point ``t`` past ``s*`` (``phi'(t)`` has turned):
+    ``t`` is twice the Newton step, or ``|g| / ridge`` if shorter, which
+    ``s*`` never passes. Two passes over the column at most.
+    """
+    g, h = _slope_and_curvature(datafit, Z, k, rows, vals, 0.0, 0.0)
+    limit = 2.0 * cost * (1.0 - _SCREEN_MARGIN)  # g^2 / (2 m) <= cost  <=>  g^2 <= limit * m
+    gg = g * g
+    if gg <= limit * ridge:
+        return True
+    if datafit.code == SQUARED:
+        return gg <= limit * (h + ridge)
+    if not h + ridge > 0.0:
+        return False
+    reach = 2.0 * abs(g) / (h + ridge)
+    if ridge > 0.0:
+        reach = min(reach, abs(g) / ridge)
+    t = -reach if g > 0.0 else reach
+    slope_t, m = _slope_and_curvature(datafit, Z, k, rows, vals, t, 0.0)
+    if (slope_t + ridge * t) * t < 0.0:  # still descending at t: s* lies beyond
+        return False
+    return gg <= limit * (m + ridge)
+
+
+@njit(**_JIT)
+def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen):
     """L0 coordinate descent over features ``j_start:j_stop`` of row ``k``, in place in ``W`` and ``Z``.
 
+    With ``screen``, a coordinate at zero that :func:`cannot_enter` is left
+    there without its exact minimisation (the same decision, cheaper).
     Returns whether the support changed and the largest relative move.
     """
     n = X.n_samples
@@ -91,6 +197,9 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows):
             rows = all_rows
             vals = X.X_flat[j * n:(j + 1) * n]
         w = W[k, j]
+        if w == 0.0 and screen and cost > 0.0 and cannot_enter(datafit, Z, k, rows, vals,
+                                                               cost, ridge):
+            continue
         if w != 0.0:  # predictions with the coordinate removed
             for q in range(rows.shape[0]):
                 Z[rows[q], k] -= w * vals[q]
@@ -115,7 +224,7 @@ def intercept_sweep(datafit, Z, b, k, all_rows, ones):
         Z[i, k] += s
 
 
-def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones):
+def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones, screen):
     """One epoch of L0 coordinate descent over every row of W, in blocks of columns."""
     p = design.n_features
     entries = np.diff(design.indptr) if design.is_sparse else np.full(p, design.n_samples)
@@ -127,7 +236,7 @@ def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones)
         while j < p:
             done = cum[j - 1] if j else 0
             stop = min(p, max(j + 1, int(np.searchsorted(cum, done + ENTRIES_PER_CALL, "right"))))
-            c, m = l0_sweep(design, datafit, Z, W, k, j, stop, cost, ridge, all_rows)
+            c, m = l0_sweep(design, datafit, Z, W, k, j, stop, cost, ridge, all_rows, screen)
             changed, max_move = changed or c, max(max_move, m)
             j = stop
         if fit_intercept:
@@ -243,7 +352,7 @@ def support_newton(X_op, datafit, ridge, fit_intercept, W, b, max_steps=50):
         Z, f = Z_try, f_try
 
 
-def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter):
+def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter, screen=True):
     """L0L2 fit from the start ``W``, ``b`` (in place).
 
     Sweeps (support changes) alternate with Newton refits on the support
@@ -253,7 +362,8 @@ def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_ite
     ``separated`` is True when, with no ridge term, the support separates the
     classes (the logistic loss then has no finite minimiser: the
     coefficients would grow forever), where the solver stops with the
-    separating support.
+    separating support. ``screen=False`` minimises every coordinate exactly
+    (the same fit, slower: for tests of the screen).
     """
     n = design.n_samples
     X_op = design_operator(design)
@@ -263,7 +373,7 @@ def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_ite
     Z = linear_predictor(X_op, W, b)
     for epoch in range(1, max_iter + 1):
         changed, move = _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows,
-                               ones)
+                               ones, screen)
         # The refit also ends the last epoch: its Newton solution is what two
         # equivalent data sets (weights vs repeated rows) agree on to round-off.
         support_newton(X_op, datafit, ridge, fit_intercept, W, b)

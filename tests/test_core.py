@@ -109,6 +109,82 @@ def test_l0_pairs_are_coordinatewise_optimal(name, sparse, l1_ratio):
     assert np.abs(grad_b).max() <= 1e-7
 
 
+def _columns(design):
+    """``(rows, vals)`` of every column of a design, as the L0 sweep reads them."""
+    n = design.n_samples
+    all_rows = np.arange(n, dtype=design.indices.dtype)
+    for j in range(design.n_features):
+        if design.is_sparse:
+            lo, hi = design.indptr[j], design.indptr[j + 1]
+            yield design.indices[lo:hi], design.data[lo:hi]
+        else:
+            yield all_rows, design.X_flat[j * n:(j + 1) * n]
+
+
+@pytest.mark.parametrize("ridge", [0.0, 0.01])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_l0_screen_never_rejects_a_coordinate_that_would_enter(name, sparse, ridge):
+    """``cannot_enter`` is safe: whenever it says a coordinate at zero stays there,
+    the exact 1-D minimisation finds no value beating zero by the cost.
+
+    Costs are set around each coordinate's exact decrease (just above and
+    below it, and well above: where the screen must settle most), at logits
+    large enough that many samples saturate, with some zero weights.
+    """
+    rng = np.random.RandomState(0)
+    n, p = 60, 30
+    X = rng.randn(n, p) * rng.uniform(0.1, 3.0, p)
+    if sparse:
+        X = sp.csc_matrix(X * (rng.rand(n, p) < 0.3))
+    K = {"logistic": 1, "multinomial": 3, "squared": 2}[name]
+    Z = 4.0 * rng.randn(n, K)
+    Y = {"logistic": (rng.rand(n, 1) < 0.5).astype(float),
+         "multinomial": np.eye(3)[rng.randint(3, size=n)],
+         "squared": Z + rng.randn(n, K)}[name]
+    sw = rng.uniform(0.0, 2.0, n)
+    sw[:3] = 0.0
+    datafit = datafits.Datafit(datafits.CODES[name], Y, sw / sw.sum())
+    screened = {factor: [] for factor in (0.99, 1.01, 10.0)}
+    for k in range(K):
+        for rows, vals in _columns(to_design(X)):
+            _, f_best, f_zero = _l0.minimise_along(datafit, Z, k, rows, vals, ridge)
+            for factor, out in screened.items():
+                cost = factor * (f_zero - f_best)
+                if cost > 0.0:
+                    stays = _l0.cannot_enter(datafit, Z, k, rows, vals, cost, ridge)
+                    assert not (stays and f_best + cost < f_zero), (k, factor)
+                    out.append(stays)
+    assert not any(screened[0.99])
+    assert np.mean(screened[10.0]) >= 0.3
+    if name == "squared":  # the bound is the exact decrease
+        assert all(screened[1.01])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_l0_screened_sweeps_give_the_fit_of_exact_sweeps(name, sparse, l1_ratio):
+    """The screen only skips work: from the same start, with and without it, L0
+    ends at the same support and coefficients after the same epochs."""
+    X, Y, sw = _problem(name, sparse, seed=2, n=60, p=40)
+    alpha = 0.05 * alpha_max(name, X, Y, sw)
+    datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
+    W0, b0, _ = _fit(name, "l1", X, Y, sw, True, alpha=alpha)  # the solver's warm start
+    fits = []
+    for screen in (True, False):
+        W, b = W0.copy(), b0.copy()
+        epochs = _l0.l0_solve(to_design(X), datafit, alpha, l1_ratio, True, W, b, 1e-9, 500,
+                              screen=screen)
+        fits.append((W, b, epochs))
+    (W, b, epochs), (W_exact, b_exact, epochs_exact) = fits
+    assert epochs == epochs_exact and epochs[0] < 500
+    np.testing.assert_array_equal(W != 0.0, W_exact != 0.0)
+    assert 0 < np.count_nonzero(W) < W.size // 2
+    np.testing.assert_allclose(W, W_exact, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b, b_exact, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 @pytest.mark.parametrize("penalty", sorted(PENALTIES, key=str))
 def test_penalty_value_matches_reference(name, penalty):
