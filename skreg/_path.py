@@ -4,7 +4,8 @@ The estimators, :func:`skreg.regularization_path` and the cross-validation
 driver (:mod:`skreg._cv`) all solve through :func:`fit_point`, which picks the
 solver for the penalty:
 
-* an L1 part: proximal Newton with working sets (:func:`skreg._cd.newton_cd_solve`);
+* an L1 part: proximal Newton with working sets (:func:`skreg._cd.newton_cd_solve`;
+  multinomial: :func:`skreg._multinomial.multinomial_cd_solve`, on the full softmax Hessian);
 * smooth (L2 or none), binary logistic or squared loss: Newton with the
   exact Hessian factored by Cholesky when it is cheap to form
   (:func:`skreg._smooth.newton_smooth_solve`); otherwise, and for the
@@ -29,6 +30,7 @@ from ._cd import (
     newton_cd_solve,
 )
 from ._l0 import l0_solve
+from ._multinomial import multinomial_cd_solve
 from ._smooth import exact_hessian_affordable, newton_smooth_solve
 from ._validation import fit_blas_threads
 from .datafits import MULTINOMIAL, SQUARED, has_no_minimiser, is_classification
@@ -85,6 +87,9 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=False)
+        elif datafit.code == MULTINOMIAL and not smooth:
+            info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                        max_iter, _WS_START, verbose, scale)
         else:
             info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                    _WS_START, verbose, scale)

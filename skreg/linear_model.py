@@ -304,8 +304,9 @@ class RegularizedLogisticRegression(LinearClassifierMixin, SparseCoefMixin, Base
     steps, each minimising a quadratic model of the loss by cyclic coordinate
     descent with soft-thresholding, the intercept taking an exact Newton
     step on the model, followed by a backtracking line search. For
-    multinomial problems each step updates one class at a time (glmnet's
-    partial Newton). Dense input is used in Fortran order (C-ordered input is
+    multinomial problems the model is the full softmax Hessian (all classes
+    in one step, one line search); the coefficients of each feature are
+    moved to their penalty-optimal shift across classes. Dense input is used in Fortran order (C-ordered input is
     copied once), float32 is read without an upcast copy, sparse input is
     converted to CSC and never densified.
 
