@@ -38,8 +38,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import _cd
 from ._cd import (
-    ENTRIES_PER_CALL,
     SolveInfo,
     _FAST,
     _MAX_CD_EPOCHS,
@@ -261,7 +261,7 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
     """
     nws = cols.shape[0]
     K = W.shape[0]
-    per_call = max(1, ENTRIES_PER_CALL // max(1, K * column_entries(design, cols)))
+    per_call = max(1, _cd.ENTRIES_PER_CALL // max(1, K * column_entries(design, cols)))
     state = np.zeros(1)
     done = False
     while not done:
