@@ -55,32 +55,40 @@ def weighted_column_moments(X, h, s1, s2):
         s1[j], s2[j] = col_weighted_moments(X, j, h)
 
 
-def _conjugate_gradient(hess_vec, rhs, precond, rtol, max_steps):
+def _conjugate_gradient(hess_vec, rhs, precond, rtol, floor, max_steps):
     """Preconditioned CG for ``H v = rhs`` (``precond(r)`` ~ ``H^{-1} r``).
 
-    Stops at ``||residual|| <= rtol ||rhs||``; returns ``(v, CG steps)``.
+    ``hess_vec(d)`` returns ``(H d, X1 d)``: the change of the predictions
+    along ``d`` comes with each product, so CG also returns ``X1 v`` and the
+    Newton step needs no pass of its own. The residual ``rhs - H v`` is the
+    gradient the quadratic model predicts after the step: CG stops when its
+    largest entry is ``<= max(rtol ||rhs||_inf, floor)`` (``floor``: the
+    certificate's target, below which no solve needs to go). Returns
+    ``(v, X1 v, CG steps)``; ``X1 v`` is None when no step was taken.
     """
     v = np.zeros_like(rhs)
+    xv = None
     r = rhs.copy()
     z = precond(r)
     d = z.copy()
     rz = r @ z
-    target = rtol * np.linalg.norm(rhs)
+    target = max(rtol * np.abs(rhs).max(initial=0.0), floor)
     steps = 0
-    while steps < max_steps and np.linalg.norm(r) > target:
+    while steps < max_steps and np.abs(r).max(initial=0.0) > target:
         steps += 1
-        Hd = hess_vec(d)
+        Hd, xd = hess_vec(d)
         curvature = d @ Hd
         if curvature <= 0.0:
             break
         step = rz / curvature
         v += step * d
+        xv = step * xd if xv is None else xv + step * xd
         r -= step * Hd
         z = precond(r)
         rz_new = r @ z
         d = z + (rz_new / rz) * d
         rz = rz_new
-    return v, steps
+    return v, xv, steps
 
 
 #: The exact Hessian is formed when its BLAS cost ``n p^2 / 2`` is at most this
@@ -90,9 +98,12 @@ def _conjugate_gradient(hess_vec, rhs, precond, rtol, max_steps):
 #: is formed once per fit and replaces CG on an ill-conditioned system: always
 #: worth it below :data:`_EXACT_MAX_FEATURES`.
 _EXACT_MAX_PASSES_DENSE = 160
-#: Sparse X: the cost is ``sum_i nnz(x_i)^2`` (one sparse product ``X^T X``),
-#: slower per entry than BLAS, against ``nnz(X)`` per pass.
+#: Sparse X: the Hessian is one sparse product ``X^T diag(h) X`` of
+#: ``sum_i nnz(x_i)^2`` multiply-adds, each about :data:`_SPARSE_PRODUCT_COST`
+#: times the cost of an entry of a matrix-vector pass (scipy's sparse product,
+#: measured on w8a), against passes of ``nnz(X)`` entries.
 _EXACT_MAX_PASSES_SPARSE = 40
+_SPARSE_PRODUCT_COST = 10.0
 #: The dense Hessian (p + 1)^2 is kept below this many features in any case.
 _EXACT_MAX_FEATURES = 4096
 #: Rows of dense X scaled and multiplied per ``syrk`` call (bounded extra memory
@@ -115,10 +126,12 @@ def exact_hessian_affordable(design, datafit):
     constant = datafit.code == SQUARED  # formed once per fit
     if not design.is_sparse:
         return constant or p <= 2 * _EXACT_MAX_PASSES_DENSE
+    budget = _EXACT_MAX_PASSES_SPARSE * (4 if constant else 1) * max(
+        float(design.indices.shape[0]), 1.0)
+    if p ** 3 / 3 > budget:
+        return False
     row_nnz = np.bincount(design.indices, minlength=design.n_samples).astype(np.float64)
-    budget = _EXACT_MAX_PASSES_SPARSE * (4 if constant else 1)
-    return float(row_nnz @ row_nnz) + p ** 3 / 3 <= budget * max(float(design.indices.shape[0]),
-                                                                1.0)
+    return _SPARSE_PRODUCT_COST * float(row_nnz @ row_nnz) + p ** 3 / 3 <= budget
 
 
 def exact_hessian(design, X_op, h, alpha, fit_intercept):
@@ -208,7 +221,8 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
                           scale)
     g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
-    factors = [None] * K  # per row of W: the Hessian's factor, reused while it serves
+    # Per row of W, the preconditioner (the Hessian's factor, or Jacobi), reused while it serves.
+    factors = [None] * K
     f0 = None  # the datafit at the current point, when a line search has computed it
     n_iter = 0
     while True:
@@ -226,31 +240,29 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             grad = grad_w + alpha * w_k
             if fit_intercept:
                 grad = np.append(grad, g.sum())
+            dz = None
             if exact and factors[k] is None:
                 factors[k] = HessianSolver(exact_hessian(design, X_op, h, alpha, fit_intercept))
                 step = -factors[k](grad)
             else:
-                if exact:
-                    precond = factors[k]
-                else:
+                if factors[k] is None:
+                    # Jacobi, formed once per fit: a preconditioner may be stale.
                     weighted_column_moments(design, h, s1, s2)
                     diag = s2 + alpha
                     if fit_intercept:
                         diag = np.append(diag, sum_h)
                     inv_diag = 1.0 / np.maximum(diag, 1e-300)
-
-                    def precond(r, inv_diag=inv_diag):
-                        return inv_diag * r
-
+                    factors[k] = inv_diag.__mul__
                 # Forcing term: solve loosely far away, tightly near the optimum.
                 rtol = min(0.5, np.sqrt(np.abs(grad).max() / max(certify.scale, 1e-300)))
-                step, cg_steps = _conjugate_gradient(
+                step, dz, cg_steps = _conjugate_gradient(
                     lambda v: _hessian_vector(design, X_op, h, alpha, fit_intercept, v),
-                    -grad, precond, rtol, 250)
+                    -grad, factors[k], rtol, 0.5 * certify.kkt_tol, 250)
                 if exact and cg_steps > _STALE_CG_STEPS and not squared:
                     factors[k] = None  # h has moved: form the Hessian again next step
             d, db = step[:p], (step[p] if fit_intercept else 0.0)
-            dz = np.asarray(x_dot(X_op, d), dtype=np.float64) + db
+            if dz is None:
+                dz = np.asarray(x_dot(X_op, d), dtype=np.float64) + db
             wd, dd = float(w_k @ d), float(d @ d)
             predicted = float(g @ dz) + alpha * (wd + 0.5 * dd)
             if squared:  # the quadratic model is the objective
@@ -283,7 +295,7 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
 
 
 def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
-    """``H v`` for the Hessian of one row of W (and its intercept, last in ``v``): two passes over X."""
+    """``(H v, X1 v)`` for the Hessian of one row of W (intercept last in ``v``): two passes over X."""
     p = design.n_features
     u = np.asarray(x_dot(X_op, v[:p]), dtype=np.float64)
     if fit_intercept:
@@ -293,4 +305,4 @@ def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
     out[:p] = transpose_dot(design, X_op, hu[:, None])[:, 0] + alpha * v[:p]
     if fit_intercept:
         out[p] = hu.sum()
-    return out
+    return out, u
