@@ -58,13 +58,15 @@ from numba import njit
 from .datafits import (
     MULTINOMIAL,
     SQUARED,
+    derivatives_along,
     gradient,
     intercept_only,
-    loss_along,
     mean_at_zero,
+    value,
     sample_derivatives,
 )
 from .penalties import coordinate_violation, prox, violations
+from .penalties import value as penalty_value
 
 _JIT = dict(cache=True, nogil=True)
 # Reassociation lets LLVM vectorise the dot-product reductions; the result is
@@ -83,6 +85,13 @@ _MAX_CD_EPOCHS = 500
 #: at least one epoch is always run): the Python loop between calls is where a
 #: KeyboardInterrupt is seen.
 ENTRIES_PER_CALL = 100_000_000
+#: Newton steps on one working set without halving its KKT violation before
+#: the solver falls back to a full pass (which then decides whether the fit
+#: still moves in floating point).
+_STALLED_STEPS = 5
+#: Full passes in a row at which neither the objective nor the certificate
+#: improved before the solver stops (an unreachable ``tol``).
+_STALLED_PASSES = 3
 
 # ---------------------------------------------------------------------------
 # Column primitives: the only place that knows dense from sparse.
@@ -234,13 +243,18 @@ def transpose_dot(design, X_op, G):
 # ---------------------------------------------------------------------------
 
 
-def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol):
-    """KKT violation of every coordinate (into ``viol``), its maximum, and the datafit's gradient (K, p).
+def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol, g=None):
+    """KKT violation of every coordinate (into ``viol``), its maximum, and the gradient (K, p).
 
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
-    solver stops on, and the scores the working sets are chosen by.
+    solver stops on, and the scores the working sets are chosen by. ``g``
+    is the per-sample gradient at ``Z`` when the caller has it (one row of
+    W): it saves a pass over the samples.
     """
-    gradient(datafit, Z, G)
+    if g is None:
+        gradient(datafit, Z, G)
+    else:
+        G[:, 0] = g
     grad = transpose_dot(design, X_op, G).T
     viol[:] = violations(penalty, W, grad)
     kkt = viol.max(initial=0.0)
@@ -282,15 +296,21 @@ def max_gradient_at_zero(design, X_op, datafit, fit_intercept):
     return float(np.abs(transpose_dot(design, X_op, G)).max(initial=0.0))
 
 
-def working_set_kkt(X, datafit, penalty, fit_intercept, W, Z, ws, ws_len, g, h):
+def working_set_kkt(X, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model, cache):
     """Largest KKT violation over the working sets (and intercepts).
 
-    Python over two kernels, so that ``sample_derivatives`` is not compiled
-    a second time inside a jitted caller (cold start).
+    Python over two kernels, so that the derivatives are not compiled a
+    second time inside a jitted caller (cold start). With one row of W the
+    derivatives at ``Z`` are kept in ``model`` (:func:`refresh_derivatives`).
     """
     kkt = 0.0
-    for k in range(W.shape[0]):
-        sample_derivatives(datafit, Z, k, g, h)
+    K = W.shape[0]
+    g = model.g
+    for k in range(K):
+        if K == 1:
+            refresh_derivatives(datafit, Z, model, cache)
+        else:
+            sample_derivatives(datafit, Z, k, g, model.h)
         if fit_intercept:
             kkt = max(kkt, abs(float(np.sum(g))))
         kkt = max(kkt, _working_set_violation(X, W[k], ws[k], ws_len[k], g, penalty))
@@ -324,6 +344,30 @@ def quadratic_model(n, p):
     """Buffers of a :data:`QuadraticModel` for ``n`` samples and ``p`` features."""
     return QuadraticModel(np.empty(n), np.empty(n), np.empty(n), np.empty(p), np.empty(p),
                           np.empty(p))
+
+
+#: The derivatives at a trial step of the line search (``g_next``, ``h_next``)
+#: and, in ``state`` = ``[valid, loss, sum_h]``, whether ``model.g`` and
+#: ``model.h`` hold the derivatives at the current predictions (one row of W
+#: only: the loss there and ``sum(h)``). Each accepted step then costs one
+#: pass over the samples (one ``exp`` and ``log1p`` each for the logistic
+#: loss) for its line search, the next quadratic model, the working-set
+#: check and the certificate together.
+DerivativeCache = namedtuple("DerivativeCache", ["g_next", "h_next", "state"])
+
+
+def derivative_cache(n):
+    """An empty :data:`DerivativeCache` for ``n`` samples."""
+    return DerivativeCache(np.empty(n), np.empty(n), np.zeros(3))
+
+
+def refresh_derivatives(datafit, Z, model, cache):
+    """Make ``model.g``, ``model.h`` the derivatives at ``Z`` (row 0); returns ``(loss, sum_h)``."""
+    state = cache.state
+    if not state[0]:
+        state[1], state[2] = derivatives_along(datafit, Z, 0, model.dz, 0.0, model.g, model.h)
+        state[0] = 1.0
+    return state[1], state[2]
 
 
 @njit(**_FAST)
@@ -452,14 +496,20 @@ def armijo_step(change, predicted, scale, constant=_ARMIJO):
 
 
 def newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws, nws, cd_tol,
-                    max_epochs, model, work):
+                    max_epochs, model, work, cache):
     """One proximal Newton step on row ``k`` of ``W``; returns ``(step length, CD epochs)``.
 
     For the squared loss the model is exact: the step is taken without a
-    line search.
+    line search. With one row of W the derivatives at the accepted step are
+    kept (``cache``) for the next step, the working-set check and the
+    certificate.
     """
     w_k = W[k]
-    sum_h = sample_derivatives(datafit, Z, k, model.g, model.h)
+    one_row = W.shape[0] == 1
+    if one_row:
+        f0, sum_h = refresh_derivatives(datafit, Z, model, cache)
+    else:
+        f0, sum_h = derivatives_along(datafit, Z, k, model.dz, 0.0, model.g, model.h)
     db, epochs = minimise_quadratic_model(design, ws, nws, w_k, model, sum_h, penalty,
                                           fit_intercept, cd_tol, max_epochs, work)
     dw, dz, n = model.dw, model.dz, design.n_samples
@@ -467,26 +517,40 @@ def newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws, nws
     if db == 0.0 and not nz.any():
         return 0.0, epochs
     cols, step = ws[:nws][nz], dw[:nws][nz]
+    g_next, h_next, state = cache
+    _, alpha, rho = penalty
+    w0 = w_k[cols]
+
+    def pen_diff(t):  # penalty change of the moved coordinates for a step of length t
+        w1 = w0 + t * step
+        return float(alpha * (rho * (np.abs(w1) - np.abs(w0)).sum()
+                              + 0.5 * (1.0 - rho) * (w1 * w1 - w0 * w0).sum()))
+
+    trial = [np.nan, np.nan, np.nan]  # t, loss and sum_h of the last evaluation
+
+    def change(t):
+        trial[1], trial[2] = derivatives_along(datafit, Z, k, dz, t, g_next, h_next)
+        trial[0] = t
+        return trial[1] - f0 + pen_diff(t)
+
     if datafit.code == SQUARED:
         t = 1.0
+        if one_row:
+            change(1.0)
     else:
-        _, alpha, rho = penalty
-        w0 = w_k[cols]
-
-        def pen_diff(t):  # penalty change of the moved coordinates for a step of length t
-            w1 = w0 + t * step
-            return float(alpha * (rho * (np.abs(w1) - np.abs(w0)).sum()
-                                  + 0.5 * (1.0 - rho) * (w1 * w1 - w0 * w0).sum()))
-
-        f0 = loss_along(datafit, Z, k, dz, 0.0)
         predicted = float(np.dot(model.g[:n], dz[:n])) + pen_diff(1.0)
-        t = armijo_step(lambda t: loss_along(datafit, Z, k, dz, t) - f0 + pen_diff(t),
-                        predicted, f0)
+        t = armijo_step(change, predicted, f0)
         if t == 0.0:
             return 0.0, epochs
     w_k[cols] += t * step
     b[k] += t * db
     Z[:n, k] += t * dz[:n]
+    if one_row and trial[0] == t:
+        model.g[:n] = g_next[:n]
+        model.h[:n] = h_next[:n]
+        state[0], state[1], state[2] = 1.0, trial[1], trial[2]
+    else:
+        state[0] = 0.0
     return t, epochs
 
 
@@ -585,18 +649,23 @@ def shift_to_penalty_optimum(W, l1_ratio, allowed):
 
 
 def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_len, inner_tol,
-                      tol, max_steps, model, work):
+                      tol, max_steps, model, work, cache, certify_now):
     """Proximal Newton steps on the working sets until their KKT violation is ``<= inner_tol``.
 
     A Python loop over numba kernels (one call per row of W and step, a few
     microseconds each): the multinomial shift step is then compiled only by
     the fits that use it, which keeps a binary fit's cold start short.
-    Returns the steps taken (CD epochs for the squared loss, whose Newton
-    step is exact), the working-set KKT violation and whether any step moved
-    the coefficients.
+
+    Whenever the working-set violation reaches ``tol`` (the solver's target)
+    the full certificate is computed (``certify_now()``, which returns
+    whether it holds) and the solve stops as soon as it holds. It also stops
+    when the working-set violation has not halved in several steps (the
+    limit of floating-point precision, or a step too inexact to help: the
+    caller's full pass decides). Returns the steps taken (CD epochs for the
+    squared loss, whose Newton step is exact), whether any step moved the
+    coefficients and whether the full certificate was met.
     """
     K, p = W.shape
-    ws_kkt = np.inf
     n_steps = 0
     moved = False
     exact = datafit.code == SQUARED
@@ -607,26 +676,40 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
         for k in range(K):
             counts[ws[k, : ws_len[k]]] += 1
         shiftable = counts == K
+    # One row: the violation at the start is cheap (derivatives kept), and
+    # it sets how exactly the first quadratic model is solved.
+    ws_kkt = (working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model,
+                              cache) if K == 1 else np.inf)
+    best, stalled = ws_kkt, 0
     while n_steps < max_steps:
-        # Solve each quadratic model a little beyond the current violation.
-        cd_tol = max(0.1 * tol, 0.3 * min(ws_kkt, 3.0 * inner_tol))
+        # Solve each quadratic model a little beyond the current violation
+        # (inexact Newton: a tighter model costs CD epochs, not fewer steps).
+        cd_tol = max(0.1 * tol, 0.3 * (ws_kkt if np.isfinite(ws_kkt) else 3.0 * inner_tol))
         progress = False
         epochs = 0
         for k in range(K):
             max_epochs = max(1, (max_steps - n_steps) // K) if exact else _MAX_CD_EPOCHS
             t, ran = newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws[k],
-                                     ws_len[k], cd_tol, max_epochs, model, work)
+                                     ws_len[k], cd_tol, max_epochs, model, work, cache)
             progress = progress or t > 0.0
             epochs += ran
         n_steps += max(1, epochs // K) if exact else 1
         if shift:
             shift_to_penalty_optimum(W, penalty.l1_ratio, shiftable)
         moved = moved or progress
-        ws_kkt = working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len,
-                                 model.g, model.h)
+        ws_kkt = working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model,
+                                 cache)
+        if ws_kkt <= tol and certify_now(n_steps):
+            return n_steps, moved, True
         if ws_kkt <= inner_tol or not progress:
             break
-    return n_steps, ws_kkt, moved
+        if ws_kkt < 0.5 * best:
+            best, stalled = ws_kkt, 0
+        else:
+            stalled += 1
+            if stalled >= _STALLED_STEPS:
+                break
+    return n_steps, moved, False
 
 
 class Certificate:
@@ -637,7 +720,7 @@ class Certificate:
     off the first pass when the fit starts from the all-zero model, or
     given as ``scale`` by a caller that knows it, e.g. a path).
     ``viol`` holds every coordinate's violation after a call, ``grad`` the
-    datafit's gradient ``X^T G`` (K, p) (the smooth solvers' Newton steps
+    datafit's gradient ``X^T G`` (K, p) there (the smooth solvers' Newton steps
     start from it, saving a pass).
     """
 
@@ -652,13 +735,16 @@ class Certificate:
         if scale is None and not zero_start:
             scale = max_gradient_at_zero(design, X_op, datafit, fit_intercept)
         self._scale = scale
-        self.kkt_tol = tol
+        self.kkt_tol = tol * scale if scale else tol
         self.n_passes = 0
         self._verbose = verbose
 
-    def __call__(self, W, Z, n_iter):
-        """One full pass at ``(W, Z)``; returns the largest KKT violation."""
-        kkt, self.grad = full_kkt(*self._args, W, Z, self._G, self.viol)
+    def __call__(self, W, Z, n_iter, g=None):
+        """One full pass at ``(W, Z)``; returns the largest KKT violation.
+
+        ``g``: the per-sample gradient at ``Z`` if the caller has it (one row of W).
+        """
+        kkt, self.grad = full_kkt(*self._args, W, Z, self._G, self.viol, g)
         if self._scale is None:
             self._scale = np.abs(self.grad).max(initial=0.0)
         self.kkt_tol = self._tol_rel * self._scale if self._scale > 0.0 else self._tol_rel
@@ -671,6 +757,33 @@ class Certificate:
     def scale(self):
         """``alpha_max``, known after the first pass."""
         return self._scale
+
+
+class StrongRule:
+    """The sequential strong rule of a path (Tibshirani et al. 2012, as in glmnet).
+
+    Holds the datafit's gradient (K, p) at the last solution of the path and
+    its ``alpha``. At the next ``alpha`` a zero coefficient whose gradient
+    was below ``l1_ratio * (2 alpha - alpha_prev)`` is likely to stay zero:
+    the first working set is the support plus the others, and the full KKT
+    certificate afterwards brings back any feature the rule discarded wrongly.
+    """
+
+    def __init__(self):
+        self.grad = None
+        self.alpha = None
+
+    def working_sets(self, W, penalty):
+        """The first working set of every row of W at ``penalty.alpha`` (sorted), or None."""
+        if self.grad is None or self.grad.shape != W.shape or self.alpha < penalty.alpha:
+            return None
+        threshold = penalty.l1_ratio * (2.0 * penalty.alpha - self.alpha)
+        return [np.flatnonzero((W[k] != 0.0) | (np.abs(self.grad[k]) >= threshold))
+                for k in range(W.shape[0])]
+
+    def update(self, grad, alpha):
+        """Remember the gradient at a solution of the path and its ``alpha``."""
+        self.grad, self.alpha = grad, alpha
 
 
 #: What the solvers report.
@@ -695,7 +808,7 @@ def select_working_set(w_k, viol_k, ws_size):
 
 
 def newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,
-                    verbose=False, scale=None):
+                    verbose=False, scale=None, strong_rule=None):
     """Fit a penalized linear model in place in ``W`` (K, p) and ``b`` (K,).
 
     Parameters
@@ -722,6 +835,10 @@ def newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter
         Print the certificate after every outer pass.
     scale : float, default=None
         ``alpha_max`` when the caller knows it (a path).
+    strong_rule : StrongRule, default=None
+        A path's screening state: the first working set comes from it
+        instead of a full pass, and it is updated with the gradient at the
+        solution.
 
     Returns
     -------
@@ -730,45 +847,99 @@ def newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter
         (largest KKT violation at the returned point, from a full pass),
         ``n_passes`` (full passes over X), ``kkt_tol`` (the absolute target)
         and ``column_updates`` (coordinate updates by CD, a measure of work).
+
+    The fit stops as soon as the full certificate holds, at ``max_iter``, or
+    when several full passes in a row improve neither the objective nor the
+    certificate (a ``tol`` below what floating point can reach): the
+    returned ``kkt`` then exceeds ``kkt_tol`` with ``n_iter < max_iter``.
     """
     K, p = W.shape
+    n = design.n_samples
     X_op = design_operator(design)
     Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
     certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
                           scale)
     viol = certify.viol
-    model = quadratic_model(design.n_samples, p)
+    model = quadratic_model(n, p)
+    cache = derivative_cache(n)
     ws = np.zeros((K, p), dtype=np.int64)
     ws_len = np.zeros(K, dtype=np.int64)
     work = np.zeros(1, dtype=np.int64)
     use_ws = ws_start > 0 and penalty.alpha > 0.0 and penalty.l1_ratio > 0.0
     ws_size = ws_start if use_ws else p
+    screened = (strong_rule.working_sets(W, penalty)
+                if strong_rule is not None and use_ws and not zero_start else None)
     n_iter = 0
+    kkt = np.inf
+    last = [np.inf, -1]  # the certificate of the last full pass, and n_iter there
+
+    def certify_now(steps=0):
+        """The full certificate after ``steps`` more steps; whether it holds."""
+        g = None
+        if K == 1:
+            refresh_derivatives(datafit, Z, model, cache)
+            g = model.g
+        last[0], last[1] = certify(W, Z, n_iter + steps, g), n_iter + steps
+        return last[0] <= certify.kkt_tol
+
+    best_objective, best_kkt, stalled = np.inf, np.inf, 0
     while True:
-        kkt = certify(W, Z, n_iter)
-        tol = certify.kkt_tol
-        if kkt <= tol or n_iter >= max_iter:
-            break
-        if use_ws and certify.n_passes == 1:
-            # Many violators at the start announce a large support: start
-            # with a working set of a quarter of them.
-            ws_size = max(ws_size, int(np.count_nonzero(viol > 0.0) // (4 * K)))
-        for k in range(K):
-            if use_ws:
-                chosen = select_working_set(W[k], viol[k], max(ws_size, 2 * np.count_nonzero(W[k])))
+        if screened is None:
+            if last[1] != n_iter:
+                certify_now()
+            kkt = last[0]
+            tol = certify.kkt_tol
+            if kkt <= tol or n_iter >= max_iter:
+                break
+            if kkt >= 0.5 * best_kkt:
+                # No progress in the certificate: is the objective still moving?
+                objective = value(datafit, Z) + penalty_value(penalty, W)
+                if objective >= best_objective - 1e-15 * abs(best_objective):
+                    stalled += 1
+                    if stalled >= _STALLED_PASSES:
+                        break
+                else:
+                    stalled = 0
+                best_objective = min(best_objective, objective)
             else:
-                chosen = np.arange(p)
-            ws_len[k] = chosen.shape[0]
-            ws[k, : chosen.shape[0]] = chosen
-        ws_size = min(p, 4 * ws_size)
-        # Solve the working-set problem to a fraction of the current violation.
-        inner_tol = max(0.3 * tol, 0.1 * kkt)
-        steps, _, moved = solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws,
-                                            ws_len, inner_tol, tol, max_iter - n_iter, model, work)
+                best_kkt, stalled = kkt, 0
+            if use_ws and certify.n_passes == 1:
+                # Many violators at the start announce a large support: start
+                # with a working set of a quarter of them.
+                ws_size = max(ws_size, int(np.count_nonzero(viol > 0.0) // (4 * K)))
+            for k in range(K):
+                if use_ws:
+                    chosen = select_working_set(W[k], viol[k],
+                                                max(ws_size, 2 * np.count_nonzero(W[k])))
+                else:
+                    chosen = np.arange(p)
+                ws_len[k] = chosen.shape[0]
+                ws[k, : chosen.shape[0]] = chosen
+            ws_size = min(p, 4 * ws_size)
+        else:
+            for k in range(K):
+                ws_len[k] = screened[k].shape[0]
+                ws[k, : screened[k].shape[0]] = screened[k]
+                ws_size = max(ws_size, ws_len[k])
+            screened = None
+            tol = certify.kkt_tol
+        # Solve the working-set problem to a fraction of the current violation
+        # (screened: to the target, stopping as soon as the full certificate holds).
+        inner_tol = max(0.3 * tol, 0.1 * kkt) if np.isfinite(kkt) else 0.3 * tol
+        steps, moved, done = solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z,
+                                               ws, ws_len, inner_tol, tol, max_iter - n_iter,
+                                               model, work, cache, certify_now)
         n_iter += steps
+        if done:
+            kkt = last[0]
+            break
         if not moved:
             # No step decreased the objective: the certificate is at the
             # limit of floating-point precision. Report it as it is.
-            kkt = certify(W, Z, n_iter)
+            if last[1] != n_iter:
+                certify_now()
+            kkt = last[0]
             break
+    if strong_rule is not None and certify.n_passes > 0:
+        strong_rule.update(certify.grad, penalty.alpha)
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, int(work[0]))

@@ -5,6 +5,8 @@ driver (:mod:`skreg._cv`) all solve through :func:`fit_point`, which picks the
 solver for the penalty:
 
 * an L1 part: proximal Newton with working sets (:func:`skreg._cd.newton_cd_solve`;
+  along a path the first working set of each point comes from the sequential
+  strong rule, :class:`skreg._cd.StrongRule`, checked by the full certificate;
   multinomial: :func:`skreg._multinomial.multinomial_cd_solve`, on the full softmax Hessian);
 * smooth (L2 or none), binary logistic or squared loss: Newton with the
   exact Hessian factored by Cholesky when it is cheap to form
@@ -24,6 +26,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._cd import (
+    StrongRule,
     design_operator,
     linear_predictor,
     max_gradient_at_zero,
@@ -77,7 +80,7 @@ def _warn_if_separated(design, datafit, W, b, what="alpha=0"):
 
 
 def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose,
-                  scale=None):
+                  scale=None, strong_rule=None):
     """Fit an elastic-net family penalty in place in ``W``, ``b``; warn when the certificate is missed."""
     smooth = is_smooth(penalty)
     with fit_blas_threads():  # one BLAS thread while fits run concurrently
@@ -92,7 +95,7 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
                                         max_iter, _WS_START, verbose, scale)
         else:
             info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
-                                   _WS_START, verbose, scale)
+                                   _WS_START, verbose, scale, strong_rule)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
         largest = np.abs(design.data if design.is_sparse else design.X_flat).max(initial=0.0)
         raise ValueError(
@@ -148,7 +151,7 @@ def _solve_l0(design, datafit, penalty, fit_intercept, W, b, tol, max_iter):
 
 
 def fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose=False,
-              scale=None):
+              scale=None, strong_rule=None):
     """Solve at one penalty from the start ``W`` (K, p), ``b`` (K,), in place.
 
     Returns ``(W_hat, b_hat, n_iter, n_passes, kkt)``: ``n_iter`` counts
@@ -158,14 +161,16 @@ def fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verb
     For L0L2, ``W``, ``b`` end at the L1 solution at the same ``alpha`` (the
     start of the L0 solver, and the warm start of a path's next point) and
     the L0 solution is returned in new arrays. ``scale`` is ``alpha_max``
-    when the caller knows it.
+    when the caller knows it, ``strong_rule`` a path's screening state
+    (:class:`skreg._cd.StrongRule`).
     """
     if penalty.code != L0L2:
         info = _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
-                             verbose, scale)
+                             verbose, scale, strong_rule)
         return W, b, info.n_iter, info.n_passes, info.kkt
     l1 = make_penalty("l1", penalty.alpha)
-    _solve_convex(design, datafit, l1, fit_intercept, W, b, tol, max_iter, False, scale)
+    _solve_convex(design, datafit, l1, fit_intercept, W, b, tol, max_iter, False, scale,
+                  strong_rule)
     W0, b0 = W.copy(), b.copy()
     n_iter = _solve_l0(design, datafit, penalty, fit_intercept, W0, b0, tol, max_iter)
     return W0, b0, n_iter, n_iter, np.nan
@@ -206,9 +211,11 @@ def path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter):
     b = np.zeros(n_rows)
     # The certificate's scale (alpha_max) once for the whole path, not once per point.
     scale = alpha_max_scale(design, datafit, fit_intercept)
+    # Sequential strong rule: each point's first working set from the last one's gradient.
+    strong_rule = StrongRule()
     for alpha in alphas:
         yield fit_point(design, datafit, with_alpha(penalty, alpha), fit_intercept, W, b, tol,
-                        max_iter, False, scale)
+                        max_iter, False, scale, strong_rule)
 
 
 

@@ -17,8 +17,8 @@ datafit shares one compiled signature per data layout: adding a loss adds
 branches here, not compiled functions. Each datafit knows its per-sample
 gradient and Newton weights along one column of ``Z``
 (:func:`sample_derivatives`), its value along a direction
-(:func:`loss_along`), its derivatives along a feature
-(:func:`loss_along_column`), its gradient (:func:`gradient`), its value in
+(:func:`loss_along`; with the derivatives there, :func:`derivatives_along`),
+its derivatives along a feature (:func:`loss_along_column`), its gradient (:func:`gradient`), its value in
 numpy (:func:`value`) and its intercept-only model (:func:`intercept_only`).
 """
 
@@ -149,6 +149,51 @@ def loss_along(datafit, Z, k, dz, t):
         if sw[i] != 0.0:
             total += sw[i] * _sample_loss(code, Z, Y, i, k, Z[i, k] + t * dz[i])
     return total
+
+
+@njit(**_JIT)
+def derivatives_along(datafit, Z, k, dz, t, g, h):
+    """Datafit, gradient ``g`` and Newton weights ``h`` at column ``k`` of ``Z`` moved by ``t dz``.
+
+    One pass (one ``exp`` and one ``log1p`` per sample for the logistic
+    loss) gives what a line search needs at a trial step and what the next
+    quadratic model needs once the step is taken. Returns ``(loss,
+    sum(h))``; the loss is up to a constant in ``t`` for the multinomial
+    loss (the other columns' terms are left out), exact otherwise. ``Z`` is
+    not changed; ``t = 0`` reads ``Z`` only (``dz`` may hold anything).
+    """
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    total = 0.0
+    sum_h = 0.0
+    for i in range(Z.shape[0]):
+        zk = Z[i, k] + t * dz[i] if t != 0.0 else Z[i, k]
+        y = Y[i, k]
+        s = sw[i]
+        if code == SQUARED:
+            r = zk - y
+            loss = 0.5 * r * r
+            g[i] = s * r
+            h[i] = s
+        elif code == LOGISTIC:
+            e = np.exp(-abs(zk))
+            if zk > 0.0:
+                loss = zk + np.log1p(e) - y * zk
+                p = 1.0 / (1.0 + e)
+            else:
+                loss = np.log1p(e) - y * zk
+                p = e / (1.0 + e)
+            g[i] = s * (p - y)
+            h[i] = s * max(p * (1.0 - p), _HESS_FLOOR)
+        else:
+            lse = _logsumexp_moved(Z, i, k, zk)
+            loss = lse - y * zk
+            p = np.exp(zk - lse)
+            g[i] = s * (p - y)
+            h[i] = s * max(p * (1.0 - p), _HESS_FLOOR)
+        if s != 0.0:
+            total += s * loss
+        sum_h += h[i]
+    return total, sum_h
 
 
 @njit(**_JIT)
