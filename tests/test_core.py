@@ -244,3 +244,120 @@ def test_kernel_calls_read_a_bounded_number_of_entries(monkeypatch):
     assert all(4 * cols * entries <= budget or cols == 1 for cols, entries in calls["l0"])
     for a, b in zip(reference, bounded):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def _kkt_of(name, penalty, X, Y, sw, W, b, alpha, fit_intercept):
+    """Independent KKT violation (numpy reference) of ``(W, b)`` at ``alpha``."""
+    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
+    l1, l2 = {"l1": (1.0, 0.0), "elasticnet": (RHO, 1.0 - RHO)}[penalty]
+    smooth = grad + alpha * l2 * W
+    viol = np.where(W != 0.0, np.abs(smooth + alpha * l1 * np.sign(W)),
+                    np.maximum(np.abs(smooth) - alpha * l1, 0.0))
+    return max(viol.max(), np.abs(grad_b).max() if fit_intercept else 0.0)
+
+
+def _wide_problem(name, sparse, seed=1, n=120, p=60):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, p)
+    X[:, 1] = X[:, 0] + 0.2 * rng.randn(n)
+    z = X[:, :6] @ rng.randn(6)
+    Y = (z + 0.5 * rng.randn(n) > 0).astype(float)[:, None] if name == "logistic" else (
+        np.column_stack([z + 1.0]))
+    if sparse:
+        X = sp.csc_matrix(X * (rng.rand(n, p) < 0.5))
+    sw = rng.uniform(0.5, 1.5, n)
+    return X, Y, sw / sw.sum()
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("name", ["logistic", "squared"])
+def test_strong_rule_path_meets_the_certificate_and_matches_unscreened_fits(name, penalty,
+                                                                            sparse):
+    """Screened path points equal fits from scratch, with the KKT certificate at every point."""
+    from skreg._path import path_points
+
+    X, Y, sw = _wide_problem(name, sparse)
+    datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
+    template = penalties.make_penalty(penalty, 1.0, RHO)
+    top = _alpha(name, X, Y, sw, True, fraction=1.0) / template.l1_ratio
+    alphas = top * np.geomspace(1.0, 0.01, 15)
+    tol = 1e-8
+    for alpha, (W, b, _, _, kkt) in zip(alphas, path_points(to_design(X), datafit, template,
+                                                              alphas, True, tol, 5000)):
+        assert kkt <= tol * top * template.l1_ratio
+        assert _kkt_of(name, penalty, X, Y, sw, W, b, alpha, True) <= 2 * tol * top
+        W_ref, b_ref, _ = _fit(name, penalty, X, Y, sw, True, tol=1e-11, max_iter=20000,
+                               alpha=alpha)
+        np.testing.assert_allclose(W, W_ref, atol=1e-5 * max(1.0, np.abs(W_ref).max()))
+
+
+@pytest.mark.parametrize("name, fractions", [("logistic", (0.25, 0.15)),
+                                             ("squared", (0.15, 0.1))])
+def test_strong_rule_wrongly_discarded_feature_comes_back(name, fractions):
+    """A feature the strong rule discards but the solution needs is restored by the certificate."""
+    X, Y, sw = _wide_problem(name, sparse=False)
+    design = to_design(X)
+    datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
+    top = _alpha(name, X, Y, sw, True, fraction=1.0)
+    alpha_1, alpha_2 = fractions[0] * top, fractions[1] * top  # a feature enters between
+    W, b = np.zeros((1, X.shape[1])), np.zeros(1)
+    rule = _cd.StrongRule()
+    tol = 1e-9
+    _cd.newton_cd_solve(design, datafit, penalties.make_penalty("l1", alpha_1), True, W, b, tol,
+                        5000, 64, scale=top, strong_rule=rule)
+    W_ref, b_ref, _ = _fit(name, "l1", X, Y, sw, True, tol=1e-11, alpha=alpha_2)
+    newcomers = np.flatnonzero((W_ref[0] != 0.0) & (W[0] == 0.0))
+    assert newcomers.size > 0
+    j = newcomers[0]
+    # Tamper with the remembered gradient: the rule now discards feature j.
+    rule.grad = rule.grad.copy()
+    rule.grad[0, j] = 0.0
+    assert j not in rule.working_sets(W, penalties.make_penalty("l1", alpha_2))[0]
+    info = _cd.newton_cd_solve(design, datafit, penalties.make_penalty("l1", alpha_2), True, W, b,
+                               tol, 5000, 64, scale=top, strong_rule=rule)
+    assert info.kkt <= info.kkt_tol
+    assert W[0, j] != 0.0
+    assert _kkt_of(name, "l1", X, Y, sw, W, b, alpha_2, True) <= 2 * tol * top
+    np.testing.assert_allclose(W, W_ref, atol=1e-6 * np.abs(W_ref).max())
+
+
+def test_fit_stops_at_the_first_step_where_the_certificate_holds():
+    """No Newton step is taken once the full certificate holds.
+
+    The solver is deterministic, so stopping it after k steps (max_iter=k)
+    shows the path it takes; the full run must stop at the first k whose
+    certificate (computed independently) is met.
+    """
+    X, Y, sw = _wide_problem("logistic", sparse=False)
+    design = to_design(X)
+    datafit = datafits.Datafit(datafits.LOGISTIC, Y, sw)
+    top = _alpha("logistic", X, Y, sw, True, fraction=1.0)
+    pen = penalties.make_penalty("l1", 0.05 * top)
+    tol = 1e-6
+
+    def run(max_iter):
+        W, b = np.zeros((1, X.shape[1])), np.zeros(1)
+        info = _cd.newton_cd_solve(design, datafit, pen, True, W, b, tol, max_iter, 64)
+        return info, _kkt_of("logistic", "l1", X, Y, sw, W, b, pen.alpha, True)
+
+    full, _ = run(1000)
+    assert full.kkt <= full.kkt_tol and full.n_iter > 2
+    met = [run(k)[1] <= full.kkt_tol * (1 - 1e-9) for k in range(1, full.n_iter + 1)]
+    assert met[-1] and not any(met[:-1])
+
+
+@pytest.mark.parametrize("name", ["logistic", "squared"])
+def test_unreachable_tol_stops_early_with_a_warning(name):
+    """tol=1e-18 is below floating point: the fit stops once nothing moves, and says so."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skreg import RegularizedLinearRegression, RegularizedLogisticRegression
+
+    X, Y, sw = _wide_problem(name, sparse=False)
+    est = (RegularizedLogisticRegression if name == "logistic" else RegularizedLinearRegression)(
+        penalty="l1", alpha=0.05 * _alpha(name, X, Y, sw, True, fraction=1.0), tol=1e-18,
+        max_iter=10000)
+    with pytest.warns(ConvergenceWarning, match="floating point"):
+        est.fit(X, Y[:, 0])
+    assert est.n_iter_ < 10000
