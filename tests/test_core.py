@@ -246,16 +246,6 @@ def test_kernel_calls_read_a_bounded_number_of_entries(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def _kkt_of(name, penalty, X, Y, sw, W, b, alpha, fit_intercept):
-    """Independent KKT violation (numpy reference) of ``(W, b)`` at ``alpha``."""
-    _, grad, grad_b = _objective_parts(name, X, Y, sw, W, b)
-    l1, l2 = {"l1": (1.0, 0.0), "elasticnet": (RHO, 1.0 - RHO)}[penalty]
-    smooth = grad + alpha * l2 * W
-    viol = np.where(W != 0.0, np.abs(smooth + alpha * l1 * np.sign(W)),
-                    np.maximum(np.abs(smooth) - alpha * l1, 0.0))
-    return max(viol.max(), np.abs(grad_b).max() if fit_intercept else 0.0)
-
-
 def _wide_problem(name, sparse, seed=1, n=120, p=60):
     rng = np.random.RandomState(seed)
     X = rng.randn(n, p)
@@ -280,13 +270,13 @@ def test_strong_rule_path_meets_the_certificate_and_matches_unscreened_fits(name
     X, Y, sw = _wide_problem(name, sparse)
     datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
     template = penalties.make_penalty(penalty, 1.0, RHO)
-    top = _alpha(name, X, Y, sw, True, fraction=1.0) / template.l1_ratio
+    top = alpha_max(name, X, Y, sw) / template.l1_ratio
     alphas = top * np.geomspace(1.0, 0.01, 15)
     tol = 1e-8
     for alpha, (W, b, _, _, kkt) in zip(alphas, path_points(to_design(X), datafit, template,
                                                               alphas, True, tol, 5000)):
         assert kkt <= tol * top * template.l1_ratio
-        assert _kkt_of(name, penalty, X, Y, sw, W, b, alpha, True) <= 2 * tol * top
+        assert kkt_violation(name, X, Y, W, b, penalty, alpha, RHO, sw) <= 2 * tol * top
         W_ref, b_ref, _ = _fit(name, penalty, X, Y, sw, True, tol=1e-11, max_iter=20000,
                                alpha=alpha)
         np.testing.assert_allclose(W, W_ref, atol=1e-5 * max(1.0, np.abs(W_ref).max()))
@@ -299,7 +289,7 @@ def test_strong_rule_wrongly_discarded_feature_comes_back(name, fractions):
     X, Y, sw = _wide_problem(name, sparse=False)
     design = to_design(X)
     datafit = datafits.Datafit(datafits.CODES[name], Y, sw)
-    top = _alpha(name, X, Y, sw, True, fraction=1.0)
+    top = alpha_max(name, X, Y, sw)
     alpha_1, alpha_2 = fractions[0] * top, fractions[1] * top  # a feature enters between
     W, b = np.zeros((1, X.shape[1])), np.zeros(1)
     rule = _cd.StrongRule()
@@ -318,7 +308,7 @@ def test_strong_rule_wrongly_discarded_feature_comes_back(name, fractions):
                                tol, 5000, 64, scale=top, strong_rule=rule)
     assert info.kkt <= info.kkt_tol
     assert W[0, j] != 0.0
-    assert _kkt_of(name, "l1", X, Y, sw, W, b, alpha_2, True) <= 2 * tol * top
+    assert kkt_violation(name, X, Y, W, b, "l1", alpha_2, 1.0, sw) <= 2 * tol * top
     np.testing.assert_allclose(W, W_ref, atol=1e-6 * np.abs(W_ref).max())
 
 
@@ -332,14 +322,14 @@ def test_fit_stops_at_the_first_step_where_the_certificate_holds():
     X, Y, sw = _wide_problem("logistic", sparse=False)
     design = to_design(X)
     datafit = datafits.Datafit(datafits.LOGISTIC, Y, sw)
-    top = _alpha("logistic", X, Y, sw, True, fraction=1.0)
+    top = alpha_max("logistic", X, Y, sw)
     pen = penalties.make_penalty("l1", 0.05 * top)
     tol = 1e-6
 
     def run(max_iter):
         W, b = np.zeros((1, X.shape[1])), np.zeros(1)
         info = _cd.newton_cd_solve(design, datafit, pen, True, W, b, tol, max_iter, 64)
-        return info, _kkt_of("logistic", "l1", X, Y, sw, W, b, pen.alpha, True)
+        return info, kkt_violation("logistic", X, Y, W, b, "l1", pen.alpha, 1.0, sw)
 
     full, _ = run(1000)
     assert full.kkt <= full.kkt_tol and full.n_iter > 2
@@ -356,7 +346,7 @@ def test_unreachable_tol_stops_early_with_a_warning(name):
 
     X, Y, sw = _wide_problem(name, sparse=False)
     est = (RegularizedLogisticRegression if name == "logistic" else RegularizedLinearRegression)(
-        penalty="l1", alpha=0.05 * _alpha(name, X, Y, sw, True, fraction=1.0), tol=1e-18,
+        penalty="l1", alpha=0.05 * alpha_max(name, X, Y, sw), tol=1e-18,
         max_iter=10000)
     with pytest.warns(ConvergenceWarning, match="floating point"):
         est.fit(X, Y[:, 0])
