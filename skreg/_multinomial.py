@@ -88,13 +88,14 @@ def multinomial_model(n, p, K):
 
 
 @njit(**_FAST)
-def build_multinomial_model(X, datafit, Z, W, ws, nws, model, penalty, fit_intercept):
+def build_multinomial_model(X, datafit, Z, W, ws, nws, model, penalty, fit_intercept, target):
     """Set up the quadratic model at the logits ``Z`` (n, K); return the working set's KKT violation.
 
-    Fills ``P``, ``G``, ``H``, the centred curvatures and zeroes the step.
     The returned violation is the largest over the working set's
     coordinates (every class) and, with ``fit_intercept``, the intercepts:
-    the working-set certificate at the current point.
+    the working-set certificate at the current point. When it is above
+    ``target``, also fills the centred curvatures and zeroes the step
+    (``P``, ``G``, ``H`` are filled in any case).
     """
     code, alpha, l1_ratio = penalty
     Y, sw = datafit.Y, datafit.sw
@@ -111,19 +112,25 @@ def build_multinomial_model(X, datafit, Z, W, ws, nws, model, penalty, fit_inter
             dZ[k, i] = 0.0
     kkt = 0.0
     for k in range(K):
-        model.db[k] = 0.0
-        sum_h = 0.0
         sum_g = 0.0
         for i in range(n):
-            sum_h += H[k, i]
             sum_g += G[k, i]
-        model.sum_h[k] = sum_h
         if fit_intercept:
             kkt = max(kkt, abs(sum_g))
         for idx in range(nws):
             j = ws[idx]
             kkt = max(kkt, coordinate_violation(code, W[k, j], col_dot(X, j, G[k]), alpha,
                                                 l1_ratio))
+    if kkt <= target:
+        return kkt  # met: no model needed
+    for k in range(K):
+        model.db[k] = 0.0
+        sum_h = 0.0
+        for i in range(n):
+            sum_h += H[k, i]
+        model.sum_h[k] = sum_h
+        for idx in range(nws):
+            j = ws[idx]
             model.dW[k, idx] = 0.0
             s1, s2 = col_weighted_moments(X, j, H[k])
             if fit_intercept:
@@ -144,9 +151,9 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                          epochs_per_call, max_epochs):
     """Minimise the full-Hessian quadratic model plus penalty on ``ws[:nws]`` by cyclic CD.
 
-    Runs at most ``epochs_per_call`` epochs per call and keeps the epoch
-    count in ``state[0]`` (0 to start), so the caller loops in Python between
-    calls. Returns ``(done, epochs run by this call)``; once ``done``
+    Runs at most ``epochs_per_call`` epochs per call and keeps its progress
+    in ``state`` (``[epochs run, active-set epoch]``, zeros to start), so the
+    caller loops in Python between calls. Returns ``(done, epochs run by this call)``; once ``done``
     (no coordinate moved the model gradient by more than ``cd_tol``, or
     ``max_epochs`` in all), ``model.dW``, ``model.db`` and ``model.dZ`` hold
     the step (``dZ`` up to a per-sample constant shared by all classes,
@@ -164,6 +171,9 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
     while ran < epochs_per_call and state[0] < max_epochs and not converged:
         ran += 1
         state[0] += 1.0
+        # glmnet's active-set cycling: after a full epoch, epochs over the
+        # non-zero coordinates only until they settle, then a full epoch again.
+        active_only = state[1] == 1.0
         max_move = 0.0
         for k in range(K):
             Pk, Gk, Hk, dzk = P[k], G[k], H[k], dZ[k]
@@ -182,6 +192,8 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                     continue  # an all-zero (or constant) column has no gradient either
                 j = ws[idx]
                 old = W[k, j] + dW[k, idx]
+                if active_only and old == 0.0:
+                    continue
                 grad_j = col_dot(X, j, r)
                 if fit_intercept:
                     grad_j -= hsum[k, idx] / sum_h * sum_u
@@ -215,7 +227,11 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                         # constant, so dZ, sigma and the model gradient stay as they are.
                         for k in range(K):
                             dW[k, idx] -= c
-        converged = max_move <= cd_tol
+        if max_move <= cd_tol:
+            converged = not active_only
+            state[1] = 0.0  # settled: a full epoch next (done if it moves nothing either)
+        else:
+            state[1] = 1.0
     return converged or state[0] >= max_epochs, ran
 
 
@@ -262,7 +278,7 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
     nws = cols.shape[0]
     K = W.shape[0]
     per_call = max(1, _cd.ENTRIES_PER_CALL // max(1, K * column_entries(design, cols)))
-    state = np.zeros(1)
+    state = np.zeros(2)
     done = False
     while not done:
         done, _ = cd_multinomial_model(design, datafit, cols, nws, W, model, penalty,
@@ -299,7 +315,7 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
     measurable = True
     while True:
         ws_kkt = build_multinomial_model(design, datafit, Z, W, cols, nws, model, penalty,
-                                         fit_intercept)
+                                         fit_intercept, inner_tol)
         if ws_kkt < 0.5 * stall[0]:
             stall[0], stall[1] = ws_kkt, 0.0
         elif not measurable:
