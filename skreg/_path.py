@@ -34,7 +34,12 @@ from ._cd import (
 )
 from ._l0 import l0_solve
 from ._multinomial import multinomial_cd_solve
-from ._smooth import exact_hessian_affordable, newton_smooth_solve
+from ._smooth import (
+    exact_hessian_affordable,
+    multinomial_hessian_affordable,
+    newton_multinomial_solve,
+    newton_smooth_solve,
+)
 from ._validation import fit_blas_threads
 from .datafits import MULTINOMIAL, SQUARED, has_no_minimiser, is_classification
 from .penalties import L0L2, alpha_max, is_smooth, make_penalty, with_alpha
@@ -87,6 +92,10 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         if smooth and datafit.code != MULTINOMIAL and exact_hessian_affordable(design, datafit):
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=True)
+        elif (smooth and datafit.code == MULTINOMIAL
+              and multinomial_hessian_affordable(design, W.shape[0])):
+            info = newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                            max_iter, verbose, scale)
         elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=False)

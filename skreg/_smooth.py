@@ -306,3 +306,172 @@ def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
     if fit_intercept:
         out[p] = hu.sum()
     return out, u
+
+
+# ---------------------------------------------------------------------------
+# Multinomial: Newton on the full softmax Hessian (all classes at once).
+# ---------------------------------------------------------------------------
+
+#: The full multinomial Hessian has ``K (p + 1)`` rows: formed (``K (K + 1) / 2``
+#: products ``X^T diag(h_kl) X``) and factored while ``K p`` is at most this...
+_MULTINOMIAL_MAX_SIZE = 1024
+#: ... and its products cost at most this many multiply-adds (``n (K p)^2 / 2``).
+_MULTINOMIAL_MAX_FLOPS = 4e9
+#: The full Hessian costs tens of Hessian-vector products (``K m`` columns
+#: against ``K``): a stale factor serves longer than in the binary case.
+_STALE_CG_STEPS_MULTINOMIAL = 12
+
+
+def multinomial_hessian_affordable(design, K):
+    """Whether Newton on the full softmax Hessian suits this (dense) design and ``K`` classes."""
+    size = K * design.n_features
+    return (not design.is_sparse and size <= _MULTINOMIAL_MAX_SIZE
+            and design.n_samples * size * size / 2 <= _MULTINOMIAL_MAX_FLOPS)
+
+
+def _softmax(Z):
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    return P
+
+
+def multinomial_hessian(X_op, P, sw, alpha, fit_intercept):
+    """The softmax Hessian in ``(W, b)``, class-major: entry ``(k, j), (l, m)`` is
+    ``sum_i s_i P_ik (delta_kl - P_il) x_ij x_im`` (``x_i`` with a trailing 1 for
+    the intercept), plus ``alpha`` on the coefficients and a weight on the
+    shifts shared by all classes. Only the upper triangle is filled.
+
+    It is ``blockdiag_k(X1^T diag(s P_k) X1) - C^T C`` with
+    ``C = [X1 * sqrt(s) P_k]_k``: one ``syrk`` per block of rows.
+    The softmax does not change when every class's coefficient of a feature
+    (or every intercept) moves by the same amount: the Hessian is singular
+    along those shifts. The gradient has no component along them (the
+    solver keeps ``W`` centred), so the added term leaves the Newton step
+    unchanged and makes the matrix definite. X is read in blocks of rows
+    copied to float64 (never whole).
+    """
+    n, p = X_op.shape
+    K = P.shape[1]
+    m = p + 1 if fit_intercept else p
+    size = K * m
+    H = np.zeros((size, size), order="F")
+    diagonal = [np.zeros((m, m), order="F") for _ in range(K)]
+    rows = min(n, max(1, 4 * _BLOCK_ENTRIES // size))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        B = np.empty((stop - start, m), order="F")
+        B[:, :p] = X_op[start:stop]
+        if fit_intercept:
+            B[:, p] = 1.0
+        root = np.sqrt(sw[start:stop])
+        Pb = P[start:stop]
+        C = np.empty((stop - start, size), order="F")
+        for k in range(K):
+            np.multiply(B, (root * Pb[:, k])[:, None], out=C[:, k * m:(k + 1) * m])
+            D = np.multiply(B, (root * np.sqrt(Pb[:, k]))[:, None], order="F")
+            diagonal[k] = dsyrk(1.0, D, beta=1.0, c=diagonal[k], trans=1, lower=0,
+                                overwrite_c=1)
+        H = dsyrk(-1.0, C, beta=1.0, c=H, trans=1, lower=0, overwrite_c=1)
+    for k in range(K):
+        H[k * m:(k + 1) * m, k * m:(k + 1) * m] += np.triu(diagonal[k])
+    coef = np.tile(np.r_[np.ones(p), np.zeros(m - p)], K).astype(bool)
+    idx = np.arange(size)
+    H[idx[coef], idx[coef]] += alpha
+    # The shift term (1/K) 1 1^T (x) I_m, upper triangle, scaled like the diagonal.
+    weight = max(np.trace(H) / size, 1e-12) / K
+    for k in range(K):
+        for l in range(k, K):
+            H[k * m + np.arange(m), l * m + np.arange(m)] += weight
+    return H
+
+
+def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
+                             verbose=False, scale=None):
+    """Newton on the full softmax Hessian for the smooth multinomial, in place in ``W``, ``b``.
+
+    All classes move at once, so the class coupling costs no extra steps
+    (the per-class block steps of :func:`newton_smooth_solve` converge only
+    linearly when the classes interact). The exact Hessian
+    (:func:`multinomial_hessian`) gives the first step; its Cholesky factor
+    then preconditions CG on Hessian-vector products until CG needs more
+    than :data:`_STALE_CG_STEPS` steps, and is formed again. Same
+    certificate and line search as the other solvers; parameters and return
+    value as :func:`skreg._cd.newton_cd_solve`.
+    """
+    # Imported here: the multinomial module is loaded by multinomial fits only.
+    from ._multinomial import multinomial_loss_along
+
+    p = design.n_features
+    K = W.shape[0]
+    alpha = penalty.alpha
+    m = p + 1 if fit_intercept else p
+    X_op = design_operator(design)
+    Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
+    certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
+                          scale)
+    sw, Y = datafit.sw, datafit.Y
+    solve = None
+    f0 = None
+    n_iter = 0
+    while True:
+        kkt = certify(W, Z, n_iter)
+        if kkt <= certify.kkt_tol or n_iter >= max_iter:
+            break
+        n_iter += 1
+        P = _softmax(Z)
+        G = sw[:, None] * (P - Y)
+        grad = np.zeros((K, m))
+        grad[:, :p] = certify.grad + alpha * W
+        if fit_intercept:
+            grad[:, p] = G.sum(axis=0)
+        grad = grad.ravel()
+        dZ = None
+        if solve is None:
+            solve = HessianSolver(multinomial_hessian(X_op, P, sw, alpha, fit_intercept))
+            step = -solve(grad)
+        else:
+            def hess_vec(v):
+                V = v.reshape(K, m)
+                U = np.asarray(x_dot(X_op, V[:, :p].T), dtype=np.float64)  # (n, K)
+                if fit_intercept:
+                    U = U + V[:, p]
+                PU = P * U
+                R = sw[:, None] * (PU - P * PU.sum(axis=1, keepdims=True))
+                out = np.zeros((K, m))
+                out[:, :p] = transpose_dot(design, X_op, R).T + alpha * V[:, :p]
+                if fit_intercept:
+                    out[:, p] = R.sum(axis=0)
+                return out.ravel(), U
+
+            rtol = min(0.5, np.sqrt(np.abs(grad).max() / max(certify.scale, 1e-300)))
+            step, dZ, cg_steps = _conjugate_gradient(hess_vec, -grad, solve, rtol,
+                                                     0.5 * certify.kkt_tol, 250)
+            if cg_steps > _STALE_CG_STEPS_MULTINOMIAL:
+                solve = None  # P has moved: form the Hessian again next step
+        step = step.reshape(K, m)
+        dW = step[:, :p]
+        db = step[:, p] if fit_intercept else np.zeros(K)
+        if dZ is None:
+            dZ = np.asarray(x_dot(X_op, dW.T), dtype=np.float64) + db
+        dZt = np.ascontiguousarray(dZ.T)
+        wd, dd = float(np.sum(W * dW)), float(np.sum(dW * dW))
+        predicted = float(np.sum(G * dZ)) + alpha * (wd + 0.5 * dd)
+        if f0 is None:
+            f0 = multinomial_loss_along(datafit, Z, dZt, 0.0)
+        tried = {}
+
+        def change(t, f0=f0):
+            tried[t] = multinomial_loss_along(datafit, Z, dZt, t)
+            return tried[t] - f0 + alpha * (t * wd + 0.5 * t * t * dd)
+
+        t = armijo_step(change, predicted, f0)
+        f0 = tried.get(t)
+        if t == 0.0:
+            kkt = certify(W, Z, n_iter)
+            break
+        W += t * dW
+        b += t * db
+        Z += t * dZ
+        if alpha > 0.0:
+            W -= W.mean(axis=0)  # the L2-optimal shift across classes (logits unchanged)
+    return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)

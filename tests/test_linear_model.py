@@ -306,7 +306,8 @@ def test_objective_decreases_with_penalty_none_matches_lbfgs():
 
 
 def _force_smooth_solver(monkeypatch, solver):
-    """Route L2 / unpenalized fits to one solver: exact-Hessian Newton, Newton-CG or Newton-CD."""
+    """Route L2 / unpenalized fits to one solver: exact-Hessian Newton (the full softmax
+    Hessian for the multinomial), Newton-CG or Newton-CD."""
     import skreg._path as solvers
     import skreg._smooth as smooth
 
@@ -314,6 +315,7 @@ def _force_smooth_solver(monkeypatch, solver):
     monkeypatch.setattr(smooth, "_EXACT_MAX_FEATURES", 10**9 if exact else -1)
     monkeypatch.setattr(smooth, "_EXACT_MAX_PASSES_DENSE", np.inf)
     monkeypatch.setattr(smooth, "_EXACT_MAX_PASSES_SPARSE", np.inf)
+    monkeypatch.setattr(smooth, "_MULTINOMIAL_MAX_SIZE", 10**9 if exact else -1)
     monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 0 if solver == "cg" else 10**18)
 
 
@@ -329,8 +331,8 @@ def test_smooth_solvers_are_optimal_and_agree(monkeypatch, penalty, n_classes, s
     X = X.astype(dtype)
     sw = np.random.RandomState(2).uniform(0.5, 2.0, size=y.shape[0])
     fits = {}
-    # The exact Hessian serves the binary loss (multinomial fits go to CG or CD).
-    for solver in (["exact"] if n_classes == 2 else []) + ["cg", "cd"]:
+    # The exact Hessian serves the binary loss, and the multinomial on dense X.
+    for solver in (["exact"] if n_classes == 2 or not sparse else []) + ["cg", "cd"]:
         _force_smooth_solver(monkeypatch, solver)
         est = RegularizedLogisticRegression(penalty=penalty, alpha=0.01, tol=1e-9, max_iter=200)
         with warnings.catch_warnings():
@@ -341,6 +343,28 @@ def test_smooth_solvers_are_optimal_and_agree(monkeypatch, penalty, n_classes, s
     for est in fits.values():
         np.testing.assert_allclose(est.coef_, fits["cd"].coef_, rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(est.intercept_, fits["cd"].intercept_, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_multinomial_full_hessian_matches_lbfgs_and_repeated_rows(monkeypatch, penalty):
+    """The full softmax Hessian solver: lbfgs's objective, and integer weights = repeated rows."""
+    _force_smooth_solver(monkeypatch, "exact")
+    X, y = _problem(4, seed=21)
+    alpha = 0.01 if penalty else 0.0
+    ours = RegularizedLogisticRegression(penalty=penalty, alpha=alpha, tol=1e-10).fit(X, y)
+    C = 1.0 / (alpha * X.shape[0]) if penalty else np.inf
+    ref = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(X, y)
+    # lbfgs centres neither W nor b without a penalty: compare the logits' differences.
+    centred = lambda Z: Z - Z.mean(axis=1, keepdims=True)  # noqa: E731
+    np.testing.assert_allclose(centred(ours.decision_function(X)),
+                               centred(ref.decision_function(X)), rtol=1e-5, atol=1e-6)
+    sw = np.random.RandomState(0).randint(0, 3, size=X.shape[0])
+    rep = np.repeat(np.arange(X.shape[0]), sw)
+    weighted = RegularizedLogisticRegression(penalty=penalty, alpha=alpha, tol=1e-10)
+    weighted.fit(X, y, sample_weight=sw)
+    repeated = RegularizedLogisticRegression(penalty=penalty, alpha=alpha, tol=1e-10)
+    repeated.fit(X[rep], y[rep])
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-6, atol=1e-7)
 
 
 def test_exact_newton_without_penalty_on_collinear_columns(monkeypatch):
