@@ -268,18 +268,9 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             if squared:  # the quadratic model is the objective
                 t = 1.0 if predicted < 0.0 else 0.0
             else:
-                if f0 is None:
-                    f0 = loss_along(datafit, Z, k, dz, 0.0)
-                tried = {}
-
-                def change(t, f0=f0, dz=dz, wd=wd, dd=dd, tried=tried):
-                    tried[t] = loss_along(datafit, Z, k, dz, t)
-                    return tried[t] - f0 + alpha * (t * wd + 0.5 * t * t * dd)
-
-                t = armijo_step(change, predicted, f0)
-                # The datafit at the new point starts the next line search
-                # (loss_along is the whole datafit, whichever column moves).
-                f0 = tried.get(t)
+                # loss_along is the whole datafit, whichever column moves.
+                t, f0 = _line_search(lambda t, dz=dz: loss_along(datafit, Z, k, dz, t), f0,
+                                     predicted, alpha, wd, dd)
             if t > 0.0:
                 progress = True
                 w_k += t * d
@@ -292,6 +283,26 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             kkt = certify(W, Z, n_iter)
             break
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)
+
+
+def _line_search(datafit_at, f0, predicted, alpha, wd, dd):
+    """Armijo step along a Newton direction; returns ``(t, datafit at the new point or None)``.
+
+    ``datafit_at(t)`` is the datafit a step ``t`` away, ``f0`` its value at
+    ``t = 0`` when known (None: computed here), ``wd = w . d`` and
+    ``dd = d . d`` give the ridge term's change. The returned value starts
+    the next line search, saving one pass over the samples per step.
+    """
+    if f0 is None:
+        f0 = datafit_at(0.0)
+    tried = {}
+
+    def change(t):
+        tried[t] = datafit_at(t)
+        return tried[t] - f0 + alpha * (t * wd + 0.5 * t * t * dd)
+
+    t = armijo_step(change, predicted, f0)
+    return t, tried.get(t)
 
 
 def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
@@ -456,16 +467,8 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
         dZt = np.ascontiguousarray(dZ.T)
         wd, dd = float(np.sum(W * dW)), float(np.sum(dW * dW))
         predicted = float(np.sum(G * dZ)) + alpha * (wd + 0.5 * dd)
-        if f0 is None:
-            f0 = multinomial_loss_along(datafit, Z, dZt, 0.0)
-        tried = {}
-
-        def change(t, f0=f0):
-            tried[t] = multinomial_loss_along(datafit, Z, dZt, t)
-            return tried[t] - f0 + alpha * (t * wd + 0.5 * t * t * dd)
-
-        t = armijo_step(change, predicted, f0)
-        f0 = tried.get(t)
+        t, f0 = _line_search(lambda t: multinomial_loss_along(datafit, Z, dZt, t), f0,
+                             predicted, alpha, wd, dd)
         if t == 0.0:
             kkt = certify(W, Z, n_iter)
             break
