@@ -28,9 +28,9 @@ The L1 / elastic-net solver is a proximal Newton method with working sets
   the step. For the squared loss the model *is* the objective: the step is
   taken as it is, and the inner loop is plain coordinate descent on the
   residual ``g = s * (X w + b - y)``.
-* **Multinomial** -- the glmnet partial-Newton scheme: each inner iteration
-  takes one such step per class, holding the other classes fixed, then moves
-  every feature to its penalty-optimal shift across classes.
+* **Multinomial** -- solved on the full softmax Hessian by
+  :mod:`skreg._multinomial`, which reuses the column primitives, the
+  certificate, the working-set choice and the line search defined here.
 
 Without an L1 part, large designs go to truncated Newton-CG
 (:func:`skreg._smooth.newton_smooth_solve`) with the same certificate and line
@@ -56,7 +56,6 @@ import scipy.sparse as sp
 from numba import njit
 
 from .datafits import (
-    MULTINOMIAL,
     SQUARED,
     derivatives_along,
     gradient,
@@ -555,95 +554,6 @@ def newton_step_row(design, datafit, penalty, fit_intercept, W, b, Z, k, ws, nws
 
 
 # ---------------------------------------------------------------------------
-# Multinomial shift invariance.
-# ---------------------------------------------------------------------------
-
-
-@njit(**_JIT)
-def _shift_subgradient(values, total, c, l1_ratio):
-    """Lower and upper ends of the subdifferential in ``c`` of the shift objective."""
-    less = 0
-    greater = 0
-    for v in values:
-        if v < c:
-            less += 1
-        elif v > c:
-            greater += 1
-    equal = values.shape[0] - less - greater
-    smooth = -(1.0 - l1_ratio) * (total - values.shape[0] * c)
-    return (l1_ratio * (less - greater - equal) + smooth,
-            l1_ratio * (less - greater + equal) + smooth)
-
-
-@njit(**_JIT)
-def penalty_optimal_shift(values, l1_ratio):
-    """The ``c`` minimising ``sum_k l1_ratio |v_k - c| + (1 - l1_ratio)/2 (v_k - c)^2``.
-
-    ``values`` is sorted in place (insertion sort: K is the number of
-    classes). Returns 0 whenever 0 is a minimiser, so zeros stay exact.
-    """
-    K = values.shape[0]
-    total = 0.0
-    for k in range(K):
-        total += values[k]
-    lo, hi = _shift_subgradient(values, total, 0.0, l1_ratio)
-    if lo <= 0.0 <= hi:
-        return 0.0
-    for k in range(1, K):
-        v = values[k]
-        m = k - 1
-        while m >= 0 and values[m] > v:
-            values[m + 1] = values[m]
-            m -= 1
-        values[m + 1] = v
-    for m in range(K):
-        lo, hi = _shift_subgradient(values, total, values[m], l1_ratio)
-        if lo <= 0.0 <= hi:
-            return values[m]
-    # The minimiser lies strictly between breakpoints (needs an L2 part).
-    for m in range(K + 1):
-        c = (total - l1_ratio * (2 * m - K) / (1.0 - l1_ratio)) / K
-        if (m == 0 or values[m - 1] < c) and (m == K or c < values[m]):
-            return c
-    return 0.0
-
-
-@njit(**_JIT)
-def shift_to_penalty_optimum(W, l1_ratio, allowed):
-    """Move each feature's coefficients across classes by their penalty-optimal shift.
-
-    The softmax loss is unchanged when one feature's coefficients move
-    together across all classes, so only the penalty decides that shift.
-    Per-class Newton steps can only move one class at a time and drift
-    along this flat valley very slowly; solving it exactly is free. The
-    logits change by a per-row constant, which no loss or probability sees.
-    Only features with ``allowed[j]`` (in every class's working set) move, so
-    coordinates outside the working sets stay zero. Returns whether anything
-    moved.
-    """
-    K, p = W.shape
-    moved = False
-    column = np.empty(K)
-    for j in range(p):
-        if not allowed[j]:
-            continue
-        nonzero = False
-        for k in range(K):
-            if W[k, j] != 0.0:
-                nonzero = True
-        if not nonzero:
-            continue
-        for k in range(K):
-            column[k] = W[k, j]
-        c = penalty_optimal_shift(column, l1_ratio)
-        if c != 0.0:
-            moved = True
-            for k in range(K):
-                W[k, j] -= c
-    return moved
-
-
-# ---------------------------------------------------------------------------
 # The solvers: Python loops over numba kernels.
 # ---------------------------------------------------------------------------
 
@@ -653,8 +563,7 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
     """Proximal Newton steps on the working sets until their KKT violation is ``<= inner_tol``.
 
     A Python loop over numba kernels (one call per row of W and step, a few
-    microseconds each): the multinomial shift step is then compiled only by
-    the fits that use it, which keeps a binary fit's cold start short.
+    microseconds each).
 
     Whenever the working-set violation reaches ``tol`` (the solver's target)
     the full certificate is computed (``certify_now()``, which returns
@@ -669,13 +578,6 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
     n_steps = 0
     moved = False
     exact = datafit.code == SQUARED
-    shift = datafit.code == MULTINOMIAL and penalty.alpha > 0.0
-    if shift:
-        # Only features in every class's working set may shift (zeros elsewhere stay).
-        counts = np.zeros(p, dtype=np.int64)
-        for k in range(K):
-            counts[ws[k, : ws_len[k]]] += 1
-        shiftable = counts == K
     # One row: the violation at the start is cheap (derivatives kept), and
     # it sets how exactly the first quadratic model is solved.
     ws_kkt = (working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model,
@@ -694,8 +596,6 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
             progress = progress or t > 0.0
             epochs += ran
         n_steps += max(1, epochs // K) if exact else 1
-        if shift:
-            shift_to_penalty_optimum(W, penalty.l1_ratio, shiftable)
         moved = moved or progress
         ws_kkt = working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model,
                                  cache)

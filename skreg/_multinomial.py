@@ -49,11 +49,10 @@ from ._cd import (
     col_axpy_weighted,
     col_dot,
     col_weighted_moments,
+    _JIT,
     column_entries,
     design_operator,
-    penalty_optimal_shift,
     select_working_set,
-    shift_to_penalty_optimum,
     starting_point,
 )
 from ._losses import logsumexp_row
@@ -65,6 +64,95 @@ from .penalties import coordinate_violation, prox
 #: declares floating-point stagnation.
 _STALLED_STEPS = 3
 _EPS = np.finfo(np.float64).eps
+
+# ---------------------------------------------------------------------------
+# Multinomial shift invariance.
+# ---------------------------------------------------------------------------
+
+
+@njit(**_JIT)
+def _shift_subgradient(values, total, c, l1_ratio):
+    """Lower and upper ends of the subdifferential in ``c`` of the shift objective."""
+    less = 0
+    greater = 0
+    for v in values:
+        if v < c:
+            less += 1
+        elif v > c:
+            greater += 1
+    equal = values.shape[0] - less - greater
+    smooth = -(1.0 - l1_ratio) * (total - values.shape[0] * c)
+    return (l1_ratio * (less - greater - equal) + smooth,
+            l1_ratio * (less - greater + equal) + smooth)
+
+
+@njit(**_JIT)
+def penalty_optimal_shift(values, l1_ratio):
+    """The ``c`` minimising ``sum_k l1_ratio |v_k - c| + (1 - l1_ratio)/2 (v_k - c)^2``.
+
+    ``values`` is sorted in place (insertion sort: K is the number of
+    classes). Returns 0 whenever 0 is a minimiser, so zeros stay exact.
+    """
+    K = values.shape[0]
+    total = 0.0
+    for k in range(K):
+        total += values[k]
+    lo, hi = _shift_subgradient(values, total, 0.0, l1_ratio)
+    if lo <= 0.0 <= hi:
+        return 0.0
+    for k in range(1, K):
+        v = values[k]
+        m = k - 1
+        while m >= 0 and values[m] > v:
+            values[m + 1] = values[m]
+            m -= 1
+        values[m + 1] = v
+    for m in range(K):
+        lo, hi = _shift_subgradient(values, total, values[m], l1_ratio)
+        if lo <= 0.0 <= hi:
+            return values[m]
+    # The minimiser lies strictly between breakpoints (needs an L2 part).
+    for m in range(K + 1):
+        c = (total - l1_ratio * (2 * m - K) / (1.0 - l1_ratio)) / K
+        if (m == 0 or values[m - 1] < c) and (m == K or c < values[m]):
+            return c
+    return 0.0
+
+
+@njit(**_JIT)
+def shift_to_penalty_optimum(W, l1_ratio, allowed):
+    """Move each feature's coefficients across classes by their penalty-optimal shift.
+
+    The softmax loss is unchanged when one feature's coefficients move
+    together across all classes, so only the penalty decides that shift.
+    Coordinate descent moves one class at a time and drifts along this
+    flat valley very slowly; solving it exactly is free. The logits change
+    by a per-row constant, which no loss or probability sees. Only features
+    with ``allowed[j]`` (in the working set) move, so coordinates outside
+    the working set stay zero. Returns whether anything moved.
+    """
+    K, p = W.shape
+    moved = False
+    column = np.empty(K)
+    for j in range(p):
+        if not allowed[j]:
+            continue
+        nonzero = False
+        for k in range(K):
+            if W[k, j] != 0.0:
+                nonzero = True
+        if not nonzero:
+            continue
+        for k in range(K):
+            column[k] = W[k, j]
+        c = penalty_optimal_shift(column, l1_ratio)
+        if c != 0.0:
+            moved = True
+            for k in range(K):
+                W[k, j] -= c
+    return moved
+
+
 
 #: Buffers of one quadratic model, per class ``k`` (rows) and sample or
 #: working-set position (columns): probabilities ``P``, gradient ``G`` and

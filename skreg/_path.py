@@ -99,7 +99,7 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=False)
-        elif datafit.code == MULTINOMIAL and not smooth:
+        elif datafit.code == MULTINOMIAL:
             info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                         max_iter, _WS_START, verbose, scale)
         else:
