@@ -88,7 +88,11 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
                   scale=None, strong_rule=None):
     """Fit an elastic-net family penalty in place in ``W``, ``b``; warn when the certificate is missed."""
     smooth = is_smooth(penalty)
-    with fit_blas_threads():  # one BLAS thread while fits run concurrently
+    # L1 / elastic-net coordinate descent (binary, squared) uses BLAS for
+    # matrix-vector products only (the certificate): memory-bound, where a
+    # second OpenBLAS thread gains little and, on a busy machine, costs up to
+    # 40x (22 ms instead of 0.56 ms for X^T g on leukemia's 72 x 7128).
+    with fit_blas_threads(single_thread=not smooth and datafit.code != MULTINOMIAL):
         if smooth and datafit.code != MULTINOMIAL and exact_hessian_affordable(design, datafit):
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=True)
