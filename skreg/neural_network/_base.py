@@ -429,7 +429,7 @@ class BaseElasticNetMLP(BaseEstimator):
         best_state, n_iter = None, 0
         # The second core: mini-batches split across two threads, each with one BLAS thread
         # (multi-threaded BLAS on mini-batch products collapses when another process holds a
-        # core: measured 20x slower on the loaded 2-core machine, where the split lost nothing).
+        # core: 6-15x slower than one thread on the loaded 2-core machine, the split 1.3x).
         two_threads = use_two_threads(fit_thread_budget(), batch, layout, settings)
         with fit_blas_threads(single_thread=batch <= SINGLE_THREAD_BATCH or two_threads):
             while n_iter < n_epochs:
