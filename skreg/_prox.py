@@ -20,7 +20,9 @@ threshold of L0) live in :mod:`skreg.penalties`.
 import numpy as np
 from numba import njit
 
-_JIT = dict(cache=True, nogil=True)
+# Inlined into their callers: compiled on their own, each small function would add its
+# own compilation (module, wrappers, cache file) per dtype to the cold start.
+_JIT = dict(cache=True, nogil=True, inline="always")
 
 
 @njit(**_JIT)
