@@ -89,9 +89,10 @@ def test_digits_meets_the_certificate_at_the_default_tol(digits, penalty, l1_rat
 
 @pytest.mark.parametrize("alpha", [1e-2, 1e-3, 1e-4])
 def test_exactly_collinear_features_converge_within_max_iter(alpha):
-    # 4 informative + 2 redundant (linear combinations) + 2 noise: X has rank 6 of 8.
-    X, y = make_classification(n_samples=240, n_features=8, n_informative=4, n_redundant=2,
-                               n_classes=3, random_state=0)
+    # make_classification's defaults: 2 informative + 2 redundant (linear combinations)
+    # + 4 noise features, so X has rank 6 of 8 (per-class Newton steps needed > 100 here).
+    X, y = make_classification(n_samples=240, n_features=8, n_classes=3,
+                               n_clusters_per_class=1, random_state=2)
     assert np.linalg.matrix_rank(X) == 6
     est = _fit_without_warning(X, y, penalty="l1", alpha=alpha)
     _assert_certified(est, X, y)
