@@ -49,6 +49,9 @@ _MAX_1D_STEPS = 100
 #: Relative size of a value change that round-off can produce in a column's
 #: loss sum: below it, values cannot rank two points, slopes still can.
 _VALUE_NOISE = 1e-12
+#: Squared-loss targets beyond ``2**_MAX_TARGET_EXPONENT`` in size are solved
+#: scaled down: their squared residuals could overflow (2**1024).
+_MAX_TARGET_EXPONENT = 400
 #: Relative safety margin of the screen's bound against the L0 cost (the
 #: exact test compares values that carry round-off).
 _SCREEN_MARGIN = 1e-6
@@ -364,11 +367,36 @@ def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_ite
     coefficients would grow forever), where the solver stops with the
     separating support. ``screen=False`` minimises every coordinate exactly
     (the same fit, slower: for tests of the screen).
+
+    Squared-loss targets so large that squared residuals could overflow are
+    solved scaled down by a power of two ``c``: with ``Y / c`` and ``W / c``
+    the objective is ``c^2`` times the same objective with the L0 cost divided
+    by ``c^2`` (the ridge share unchanged); the solution is scaled back.
     """
-    n = design.n_samples
-    X_op = design_operator(design)
     cost = alpha * l1_ratio  # per non-zero coefficient
     ridge = alpha * (1.0 - l1_ratio)
+    shift = 0
+    if datafit.code == SQUARED and datafit.Y.size:
+        shift = max(0, int(np.frexp(np.max(np.abs(datafit.Y)))[1]) - _MAX_TARGET_EXPONENT)
+    if shift == 0:
+        return _solve(design, datafit, cost, ridge, fit_intercept, W, b, tol, max_iter, screen)
+    # Powers of two scale exactly: the scaled problem is the same problem.
+    shift += _MAX_TARGET_EXPONENT
+    scaled = datafit._replace(Y=np.ldexp(datafit.Y, -shift))
+    np.ldexp(W, -shift, out=W)
+    np.ldexp(b, -shift, out=b)
+    try:
+        return _solve(design, scaled, np.ldexp(cost, -2 * shift), ridge, fit_intercept, W, b,
+                      tol, max_iter, screen)
+    finally:
+        np.ldexp(W, shift, out=W)
+        np.ldexp(b, shift, out=b)
+
+
+def _solve(design, datafit, cost, ridge, fit_intercept, W, b, tol, max_iter, screen):
+    """The iterations of :func:`l0_solve` with the L0 ``cost`` and the ``ridge`` weight."""
+    n = design.n_samples
+    X_op = design_operator(design)
     all_rows, ones = np.arange(n, dtype=design.indices.dtype), np.ones(n)
     Z = linear_predictor(X_op, W, b)
     for epoch in range(1, max_iter + 1):
