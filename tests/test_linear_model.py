@@ -122,13 +122,17 @@ def test_same_objective_as_sklearn_breast_cancer(penalty, l1_ratio, solver):
 
 
 @pytest.mark.parametrize(
-    "penalty, l1_ratio, solver", [("l2", 0.0, "lbfgs"), ("l1", 1.0, "saga")]
+    # saga needs ~11000 epochs to reach tol=1e-12 at alpha=0.02, ~2000 at 0.05 (56 of 640
+    # coefficients non-zero): the same multiclass L1 comparison at a fifth of the cost.
+    "penalty, l1_ratio, solver, alpha", [("l2", 0.0, "lbfgs", 0.02), ("l1", 1.0, "saga", 0.05)]
 )
-def test_same_objective_as_sklearn_digits(penalty, l1_ratio, solver):
+def test_same_objective_as_sklearn_digits(penalty, l1_ratio, solver, alpha):
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     X, y = X[:600], y[:600]
-    _sklearn_objective_match(X, y, 0.02, l1_ratio, solver, penalty)
+    ours, _ = _sklearn_objective_match(X, y, alpha, l1_ratio, solver, penalty)
+    if penalty == "l1":
+        assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size // 4
 
 
 def test_l1_gives_exact_zeros_and_more_with_larger_alpha():
