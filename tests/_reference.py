@@ -37,15 +37,14 @@ def _squared(Z, Y):
 #: Per-sample loss (n,) and its derivative in Z (n, K), by name.
 LOSSES = {"logistic": _logistic, "multinomial": _multinomial, "squared": _squared}
 
-#: ``alpha * R(W)`` by penalty name, as ``f(W, alpha, rho)``.
+#: The penalty of each coefficient, ``alpha * r(w)`` elementwise as ``f(W, alpha, rho)``
+#: (``alpha * R(W)`` is its sum).
 PENALTIES = {
-    None: lambda W, alpha, rho: 0.0,
-    "l1": lambda W, alpha, rho: alpha * np.abs(W).sum(),
-    "l2": lambda W, alpha, rho: 0.5 * alpha * np.sum(W * W),
-    "elasticnet": lambda W, alpha, rho: alpha * (rho * np.abs(W).sum()
-                                                 + 0.5 * (1.0 - rho) * np.sum(W * W)),
-    "l0": lambda W, alpha, rho: alpha * (rho * np.count_nonzero(W)
-                                         + 0.5 * (1.0 - rho) * np.sum(W * W)),
+    None: lambda W, alpha, rho: 0.0 * W,
+    "l1": lambda W, alpha, rho: alpha * np.abs(W),
+    "l2": lambda W, alpha, rho: 0.5 * alpha * W * W,
+    "elasticnet": lambda W, alpha, rho: alpha * (rho * np.abs(W) + 0.5 * (1.0 - rho) * W * W),
+    "l0": lambda W, alpha, rho: alpha * (rho * (W != 0.0) + 0.5 * (1.0 - rho) * W * W),
 }
 
 #: The convex penalties as ``(l1 share, l2 share)`` of ``alpha``, by name and ``rho``.
@@ -96,7 +95,7 @@ def loss_and_grad(name, X, Y, W, b, sample_weight=None):
 def objective(name, X, Y, W, b, penalty, alpha, l1_ratio=1.0, sample_weight=None):
     """``F(W, b)``."""
     loss, _, _ = loss_and_grad(name, X, Y, W, b, sample_weight)
-    return loss + PENALTIES[penalty](np.atleast_2d(np.asarray(W, float)), alpha, l1_ratio)
+    return loss + float(np.sum(PENALTIES[penalty](np.asarray(W, float), alpha, l1_ratio)))
 
 
 def kkt_violation(name, X, Y, W, b, penalty, alpha, l1_ratio=1.0, sample_weight=None,
