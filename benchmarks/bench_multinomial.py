@@ -16,7 +16,8 @@ Three tables:
   point's objective against the better of the two. Problems: digits and MNIST-10k (the MNIST
   test set, pixels / 255, from ``../shared/data``; skipped when missing).
 
-Run: ``python benchmarks/bench_multinomial.py [--quick] [--repeats 2] [--out FILE]``.
+Run: ``python benchmarks/bench_multinomial.py [--quick] [--problems digits,mnist] [--repeats 2]
+[--out FILE]``.
 """
 
 import argparse
@@ -183,6 +184,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--n-alphas", type=int, default=20)
     parser.add_argument("--tables", default="steps,classes,glmnet")
+    parser.add_argument("--problems", default=None,
+                        help="glmnet table problems: digits,mnist (default both; quick digits)")
     parser.add_argument("--out", default=None, help="write the markdown tables to this file")
     args = parser.parse_args(argv)
     lines = []
@@ -198,7 +201,9 @@ def main(argv=None):
     if "classes" in tables:
         many_classes_table(log, args.quick)
     if "glmnet" in tables:
-        problems = [digits] if args.quick else [digits, mnist10k]
+        makers = {"digits": digits, "mnist": mnist10k}
+        names = args.problems or ("digits" if args.quick else "digits,mnist")
+        problems = [makers[name] for name in names.split(",")]
         path_and_cv_vs_glmnet(log, problems, args.repeats, args.n_alphas)
     log(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.out:
