@@ -31,13 +31,13 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._cd import ENTRIES_PER_CALL, _JIT, armijo_step, design_operator, linear_predictor
-from ._losses import sigmoid
+from ._losses import logistic_loss, sigmoid
+from ._validation import fit_blas_threads
 from .datafits import (
     MULTINOMIAL,
     SQUARED,
     has_no_minimiser,
     hessian_weights,
-    loss_along_column,
     mean_response,
     value,
 )
@@ -58,17 +58,69 @@ _SCREEN_MARGIN = 1e-6
 
 
 @njit(**_JIT)
-def minimise_along(datafit, Z, k, rows, vals, ridge):
+def logits_against(datafit, Z, k):
+    """Per sample, the logit that class ``k``'s logit is measured against.
+
+    Along ``Z[:, k]`` alone, the multinomial loss of a sample is a binary
+    logistic loss of ``Z[i, k] - rest[i]``, with ``rest[i]`` the logsumexp of
+    the other classes' logits (plus a constant): computed once per sweep of a
+    row, it spares the other classes' exponentials in every pass over a
+    column. Zero for the binary logistic and the squared loss.
+    """
+    n = Z.shape[0]
+    rest = np.zeros(n)
+    if datafit.code == MULTINOMIAL:
+        for i in range(n):
+            rest[i] = _logsumexp_others(Z, i, k)
+    return rest
+
+
+@njit(**_JIT)
+def _loss_along(datafit, Z, k, rows, vals, s, rest):
+    """Datafit and its first two derivatives in ``s`` at ``Z[:, k] + s x``, up to a constant.
+
+    The column ``x`` is given by its non-zero entries (``rows``, ``vals``);
+    ``rest`` is :func:`logits_against`. Rows where ``x`` is zero and the
+    constant parts of the multinomial loss are left out: only differences of
+    the returned value are meaningful.
+    """
+    code, Y, sw = datafit.code, datafit.Y, datafit.sw
+    f = 0.0
+    d1 = 0.0
+    d2 = 0.0
+    for q in range(rows.shape[0]):
+        i = np.int64(rows[q])
+        x = vals[q]
+        if sw[i] == 0.0 or x == 0.0:
+            continue
+        z = Z[i, k] + s * x
+        if code == SQUARED:
+            r = z - Y[i, k]
+            f += sw[i] * 0.5 * r * r
+            d1 += sw[i] * x * r
+            d2 += sw[i] * x * x
+        else:
+            u = z - rest[i]
+            p = sigmoid(u)
+            f += sw[i] * logistic_loss(Y[i, k], u)
+            d1 += sw[i] * x * (p - Y[i, k])
+            d2 += sw[i] * x * x * p * (1.0 - p)
+    return f, d1, d2
+
+
+@njit(**_JIT)
+def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
     """Exact ``min_s F(Z[:, k] + s x) + ridge/2 s^2`` by damped 1-D Newton.
 
-    Returns ``(s, value at s, value at 0)``; one pass over the column per
-    Newton step (the line search reuses the derivatives it computes). Near
-    the minimiser, where a step's predicted decrease is below the round-off
-    of the values, a step is accepted when it lowers the slope's magnitude
-    (halving it would only chase round-off).
+    ``rest`` is :func:`logits_against` (row ``k``). Returns ``(s, value at s,
+    value at 0)``; one pass over the column per Newton step (the line search
+    reuses the derivatives it computes). Near the minimiser, where a step's
+    predicted decrease is below the round-off of the values, a step is
+    accepted when it lowers the slope's magnitude (halving it would only
+    chase round-off).
     """
     s = 0.0
-    f, d1, d2 = loss_along_column(datafit, Z, k, rows, vals, 0.0)
+    f, d1, d2 = _loss_along(datafit, Z, k, rows, vals, 0.0, rest)
     f_zero = f
     for _ in range(_MAX_1D_STEPS):
         g = d1 + ridge * s
@@ -79,7 +131,7 @@ def minimise_along(datafit, Z, k, rows, vals, ridge):
         accepted = False
         for _ in range(60):
             t = s + step
-            f_t, d1_t, d2_t = loss_along_column(datafit, Z, k, rows, vals, t)
+            f_t, d1_t, d2_t = _loss_along(datafit, Z, k, rows, vals, t, rest)
             f_t += 0.5 * ridge * t * t
             if f_t <= f + 1e-4 * step * g:
                 accepted = True
@@ -97,8 +149,8 @@ def minimise_along(datafit, Z, k, rows, vals, ridge):
 
 
 @njit(**_JIT)
-def _slope_and_curvature(datafit, Z, k, rows, vals, s, t):
-    """Slope of the datafit along the column at ``s``, and a lower bound of its curvature between ``s`` and ``t``.
+def _slope_and_curvature(datafit, Z, k, rows, vals, s, t, rest):
+    """Slope of the datafit along the column at ``s``; a lower bound of its curvature from ``s`` to ``t``.
 
     A sample's curvature along its logit is ``p (1 - p)``, a unimodal function
     of the logit (``p`` is a sigmoid of it, against the other classes' logits
@@ -117,14 +169,11 @@ def _slope_and_curvature(datafit, Z, k, rows, vals, s, t):
             slope += sw[i] * x * (Z[i, k] + s * x - Y[i, k])
             curvature += sw[i] * x * x
             continue
-        rest = 0.0  # the logit the class is measured against: 0 (binary), the others' logsumexp
-        if code == MULTINOMIAL:
-            rest = _logsumexp_others(Z, i, k)
-        u = Z[i, k] + s * x - rest
+        u = Z[i, k] + s * x - rest[i]
         slope += sw[i] * x * (sigmoid(u) - Y[i, k])
         c = _sigmoid_slope(u)
         if t != s:
-            c = min(c, _sigmoid_slope(Z[i, k] + t * x - rest))
+            c = min(c, _sigmoid_slope(Z[i, k] + t * x - rest[i]))
         curvature += sw[i] * x * x * c
     return slope, curvature
 
@@ -151,7 +200,7 @@ def _sigmoid_slope(u):
 
 
 @njit(**_JIT)
-def cannot_enter(datafit, Z, k, rows, vals, cost, ridge):
+def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     """Whether a coordinate at zero surely stays there: no value along it beats zero by ``cost``.
 
     The 1-D function ``phi(s)`` (datafit plus ridge term along the column) is
@@ -162,7 +211,7 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge):
     ``t`` is twice the Newton step, or ``|g| / ridge`` if shorter, which
     ``s*`` never passes. Two passes over the column at most.
     """
-    g, h = _slope_and_curvature(datafit, Z, k, rows, vals, 0.0, 0.0)
+    g, h = _slope_and_curvature(datafit, Z, k, rows, vals, 0.0, 0.0, rest)
     limit = 2.0 * cost * (1.0 - _SCREEN_MARGIN)  # g^2 / (2 m) <= cost  <=>  g^2 <= limit * m
     gg = g * g
     if gg <= limit * ridge:
@@ -175,7 +224,7 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge):
     if ridge > 0.0:
         reach = min(reach, abs(g) / ridge)
     t = -reach if g > 0.0 else reach
-    slope_t, m = _slope_and_curvature(datafit, Z, k, rows, vals, t, 0.0)
+    slope_t, m = _slope_and_curvature(datafit, Z, k, rows, vals, t, 0.0, rest)
     if (slope_t + ridge * t) * t < 0.0:  # still descending at t: s* lies beyond
         return False
     return gg <= limit * (m + ridge)
@@ -192,6 +241,7 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen
     n = X.n_samples
     support_changed = False
     max_move = 0.0
+    rest = logits_against(datafit, Z, k)  # only column k of Z changes in this call
     for j in range(j_start, j_stop):
         if X.is_sparse:
             rows = X.indices[X.indptr[j]:X.indptr[j + 1]]
@@ -201,12 +251,12 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen
             vals = X.X_flat[j * n:(j + 1) * n]
         w = W[k, j]
         if w == 0.0 and screen and cost > 0.0 and cannot_enter(datafit, Z, k, rows, vals,
-                                                               cost, ridge):
+                                                               cost, ridge, rest):
             continue
         if w != 0.0:  # predictions with the coordinate removed
             for q in range(rows.shape[0]):
                 Z[rows[q], k] -= w * vals[q]
-        s, f_best, f_zero = minimise_along(datafit, Z, k, rows, vals, ridge)
+        s, f_best, f_zero = minimise_along(datafit, Z, k, rows, vals, ridge, rest)
         new = s if f_best + cost < f_zero else 0.0
         if (new != 0.0) != (w != 0.0):
             support_changed = True
@@ -221,7 +271,7 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen
 @njit(**_JIT)
 def intercept_sweep(datafit, Z, b, k, all_rows, ones):
     """Move the intercept of row ``k`` to its exact minimiser, in place in ``b`` and ``Z``."""
-    s, _, _ = minimise_along(datafit, Z, k, all_rows, ones, 0.0)
+    s, _, _ = minimise_along(datafit, Z, k, all_rows, ones, 0.0, logits_against(datafit, Z, k))
     b[k] += s
     for i in range(Z.shape[0]):
         Z[i, k] += s
@@ -373,6 +423,16 @@ def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_ite
     the objective is ``c^2`` times the same objective with the L0 cost divided
     by ``c^2`` (the ridge share unchanged); the solution is scaled back.
     """
+    # Its BLAS products are small (predictions, the support's Newton system):
+    # a second BLAS thread gains nothing there and, on a busy machine, made the
+    # support refits of digits' multinomial L0 16x slower.
+    with fit_blas_threads(single_thread=True):
+        return _solve_scaled(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol,
+                             max_iter, screen)
+
+
+def _solve_scaled(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter, screen):
+    """:func:`l0_solve` after the BLAS set-up: scale overflowing targets, then :func:`_solve`."""
     cost = alpha * l1_ratio  # per non-zero coefficient
     ridge = alpha * (1.0 - l1_ratio)
     shift = 0

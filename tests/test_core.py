@@ -147,12 +147,13 @@ def test_l0_screen_never_rejects_a_coordinate_that_would_enter(name, sparse, rid
     datafit = datafits.Datafit(datafits.CODES[name], Y, sw / sw.sum())
     screened = {factor: [] for factor in (0.99, 1.01, 10.0)}
     for k in range(K):
+        rest = _l0.logits_against(datafit, Z, k)
         for rows, vals in _columns(to_design(X)):
-            _, f_best, f_zero = _l0.minimise_along(datafit, Z, k, rows, vals, ridge)
+            _, f_best, f_zero = _l0.minimise_along(datafit, Z, k, rows, vals, ridge, rest)
             for factor, out in screened.items():
                 cost = factor * (f_zero - f_best)
                 if cost > 0.0:
-                    stays = _l0.cannot_enter(datafit, Z, k, rows, vals, cost, ridge)
+                    stays = _l0.cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest)
                     assert not (stays and f_best + cost < f_zero), (k, factor)
                     out.append(stays)
     assert not any(screened[0.99])
