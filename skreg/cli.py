@@ -665,9 +665,8 @@ def build_parser():
         "data (standardized), and print alpha, CV and test accuracy, non-zeros and fit time.",
     )
     demo.add_argument("--penalty", default="l1", choices=["l1", "l2", "elasticnet"],
-                      help="penalty of both models; default l1 (for l0 use 'skreg select "
-                      "--penalty l0': its cross-validated multinomial path on digits takes "
-                      "minutes)")
+                      help="penalty of both models; default l1 (for L0 models use 'skreg "
+                      "select --penalty l0')")
     demo.add_argument("--out", metavar="DIR",
                       help="save the regularization paths (with the CV score) and the MLPs' weight "
                       "sparsity to DIR as PNG files (needs matplotlib)")
