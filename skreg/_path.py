@@ -59,6 +59,7 @@ def _model_name(datafit):
 
 
 def _iterations(datafit):
+    """What ``max_iter`` counts in the coordinate-descent solvers (named in convergence warnings)."""
     return ("coordinate-descent epochs" if datafit.code == SQUARED
             else "proximal Newton steps")
 
@@ -88,6 +89,7 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
                   scale=None, strong_rule=None):
     """Fit an elastic-net family penalty in place in ``W``, ``b``; warn when the certificate is missed."""
     smooth = is_smooth(penalty)
+    steps = "Newton steps"  # what max_iter counts in the smooth solvers
     # L1 / elastic-net coordinate descent (binary, squared) uses BLAS for
     # matrix-vector products only (the certificate): memory-bound, where a
     # second OpenBLAS thread gains little and, on a busy machine, costs up to
@@ -104,9 +106,11 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
             info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                        max_iter, verbose, scale, exact=False)
         elif datafit.code == MULTINOMIAL:
+            steps = _iterations(datafit)
             info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                         max_iter, _WS_START, verbose, scale)
         else:
+            steps = _iterations(datafit)
             info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                    _WS_START, verbose, scale, strong_rule)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
@@ -126,7 +130,6 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         if smooth:
             W -= W.mean(axis=0)
     if info.kkt > info.kkt_tol:
-        steps = _iterations(datafit)
         reason = (
             f"after max_iter={max_iter} {steps}. Increase max_iter"
             if info.n_iter >= max_iter

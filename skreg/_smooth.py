@@ -118,6 +118,24 @@ _PINV_RTOL = 1e-12
 _STALE_CG_STEPS = 3
 
 
+def constant_columns(design, X_op):
+    """Mask of the columns of X that hold one value in every sample (all-zero ones included).
+
+    With an unpenalized intercept and no penalty such a column only repeats
+    the intercept: the objective is flat along ``(w_j, b) ~ (1, -value)``, and
+    the minimum-norm solution would split the intercept between them.
+    """
+    if design.is_sparse:
+        nnz = np.diff(design.indptr)
+        mask = nnz == 0
+        full = np.flatnonzero(nnz == design.n_samples)
+        for j in full:
+            values = design.data[design.indptr[j]:design.indptr[j + 1]]
+            mask[j] = values.min() == values.max()
+        return mask
+    return X_op.max(axis=0) == X_op.min(axis=0)
+
+
 def exact_hessian_affordable(design, datafit):
     """Whether forming and factoring the exact Hessian beats Newton-CG on this design."""
     p = design.n_features
@@ -223,6 +241,13 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     s1, s2 = np.empty(p), np.empty(p)
     # Per row of W, the preconditioner (the Hessian's factor, or Jacobi), reused while it serves.
     factors = [None] * K
+    # Without a penalty, columns constant over the samples carry nothing the
+    # intercept does not: their coefficients stay where they are (0 from a
+    # cold start), as in the coordinate-descent solver.
+    frozen = (constant_columns(design, X_op) if fit_intercept and alpha == 0.0
+              else np.zeros(p, dtype=bool))
+    if fit_intercept:
+        frozen = np.append(frozen, False)
     f0 = None  # the datafit at the current point, when a line search has computed it
     n_iter = 0
     while True:
@@ -240,9 +265,19 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             grad = grad_w + alpha * w_k
             if fit_intercept:
                 grad = np.append(grad, g.sum())
+            grad[frozen] = 0.0
             dz = None
             if exact and factors[k] is None:
-                factors[k] = HessianSolver(exact_hessian(design, X_op, h, alpha, fit_intercept))
+                H = exact_hessian(design, X_op, h, alpha, fit_intercept)
+                if not np.all(np.isfinite(H)):
+                    # Squares of the entries of X overflow float64: no Newton
+                    # step exists. Non-finite coefficients make the caller raise.
+                    W[k] = np.nan
+                    return SolveInfo(n_iter, np.inf, certify.n_passes, certify.kkt_tol, 0)
+                H[frozen, :] = 0.0
+                H[:, frozen] = 0.0
+                H[frozen, frozen] = 1.0
+                factors[k] = HessianSolver(H)
                 step = -factors[k](grad)
             else:
                 if factors[k] is None:
@@ -256,7 +291,7 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
                 # Forcing term: solve loosely far away, tightly near the optimum.
                 rtol = min(0.5, np.sqrt(np.abs(grad).max() / max(certify.scale, 1e-300)))
                 step, dz, cg_steps = _conjugate_gradient(
-                    lambda v: _hessian_vector(design, X_op, h, alpha, fit_intercept, v),
+                    lambda v: _hessian_vector(design, X_op, h, alpha, fit_intercept, v, frozen),
                     -grad, factors[k], rtol, 0.5 * certify.kkt_tol, 250)
                 if exact and cg_steps > _STALE_CG_STEPS and not squared:
                     factors[k] = None  # h has moved: form the Hessian again next step
@@ -305,9 +340,13 @@ def _line_search(datafit_at, f0, predicted, alpha, wd, dd):
     return t, tried.get(t)
 
 
-def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
-    """``(H v, X1 v)`` for the Hessian of one row of W (intercept last in ``v``): two passes over X."""
+def _hessian_vector(design, X_op, h, alpha, fit_intercept, v, frozen):
+    """``(H v, X1 v)`` for the Hessian of one row of W (intercept last in ``v``): two passes over X.
+
+    Restricted to the coordinates not ``frozen`` (they stay 0 in ``v`` and in ``H v``).
+    """
     p = design.n_features
+    v = np.where(frozen, 0.0, v)
     u = np.asarray(x_dot(X_op, v[:p]), dtype=np.float64)
     if fit_intercept:
         u += v[p]
@@ -316,6 +355,7 @@ def _hessian_vector(design, X_op, h, alpha, fit_intercept, v):
     out[:p] = transpose_dot(design, X_op, hu[:, None])[:, 0] + alpha * v[:p]
     if fit_intercept:
         out[p] = hu.sum()
+    out[frozen] = 0.0
     return out, u
 
 
