@@ -371,6 +371,11 @@ _MULTINOMIAL_MAX_FLOPS = 4e9
 #: The full Hessian costs tens of Hessian-vector products (``K m`` columns
 #: against ``K``): a stale factor serves longer than in the binary case.
 _STALE_CG_STEPS_MULTINOMIAL = 12
+#: Below this many multiply-adds (``n (K m)^2 / 2``) the Hessian is formed at
+#: every step: exact Newton costs next to nothing there, and its iterates do
+#: not depend on where CG on a stale factor happened to stop (so weighted and
+#: repeated rows give the same fit to round-off, not only to ``tol``).
+_MULTINOMIAL_FRESH_FLOPS = 1e7
 
 
 def multinomial_hessian_affordable(design, K):
@@ -462,6 +467,7 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                           scale)
     sw, Y = datafit.sw, datafit.Y
     solve = None
+    fresh = design.n_samples * (K * m) ** 2 / 2 <= _MULTINOMIAL_FRESH_FLOPS
     f0 = None
     n_iter = 0
     while True:
@@ -469,6 +475,8 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
         if kkt <= certify.kkt_tol or n_iter >= max_iter:
             break
         n_iter += 1
+        if fresh:
+            solve = None
         P = _softmax(Z)
         G = sw[:, None] * (P - Y)
         grad = np.zeros((K, m))
