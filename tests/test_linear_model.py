@@ -944,6 +944,8 @@ def test_sparsify_and_densify():
 @pytest.mark.parametrize("failure", ["keyboard-interrupt", "error"])
 def test_interrupted_or_failed_cv_fit_stops_its_threads_and_restores_blas(failure):
     import _thread
+    import gc
+    import signal
     import threading
 
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -969,12 +971,27 @@ def test_interrupted_or_failed_cv_fit_stops_its_threads_and_restores_blas(failur
             never.wait(1.0)  # later points crawl: only cancellation ends the paths
         return est.score(X_test, y_test)
 
+    def ctrl_c(signum, frame):  # Python's default SIGINT handler, whatever was set before
+        raise KeyboardInterrupt
+
     expected = KeyboardInterrupt if failure == "keyboard-interrupt" else RuntimeError
     before = set(threading.enumerate())
+    # ``interrupt_main`` does nothing unless Python handles SIGINT, and a
+    # KeyboardInterrupt raised while the main thread runs a finalizer (a
+    # garbage collection of objects other tests left behind) is printed and
+    # dropped, so the fit would run to its end: install the handler and keep
+    # the collector out of the main thread while the Ctrl-C is due.
     with threadpool_limits(limits=2, user_api="blas"):
-        with pytest.raises(expected):
-            RegularizedLogisticRegressionCV(n_alphas=n_alphas, cv=4, n_jobs=2,
-                                            scoring=scorer).fit(X, y)
+        previous_handler = signal.signal(signal.SIGINT, ctrl_c)
+        gc.collect()
+        gc.disable()
+        try:
+            with pytest.raises(expected):
+                RegularizedLogisticRegressionCV(n_alphas=n_alphas, cv=4, n_jobs=2,
+                                                scoring=scorer).fit(X, y)
+        finally:
+            gc.enable()
+            signal.signal(signal.SIGINT, previous_handler)
         for thread in set(threading.enumerate()) - before:
             thread.join(timeout=30)
             assert not thread.is_alive(), thread
