@@ -18,8 +18,8 @@ branches here, not compiled functions. Each datafit knows its per-sample
 gradient and Newton weights along one column of ``Z``
 (:func:`sample_derivatives`), its value along a direction
 (:func:`loss_along`; with the derivatives there, :func:`derivatives_along`),
-its derivatives along a feature (:func:`loss_along_column`), its gradient (:func:`gradient`), its value in
-numpy (:func:`value`) and its intercept-only model (:func:`intercept_only`).
+its gradient (:func:`gradient`), its value in numpy (:func:`value`) and its
+intercept-only model (:func:`intercept_only`).
 """
 
 from collections import namedtuple
@@ -211,39 +211,6 @@ def gradient(datafit, Z, G):
         else:
             for k in range(K):
                 G[i, k] = sw[i] * (Z[i, k] - Y[i, k])
-
-
-@njit(**_JIT)
-def loss_along_column(datafit, Z, k, rows, vals, s):
-    """Datafit and its first two derivatives in ``s`` at ``Z[:, k] + s x``.
-
-    The column ``x`` is given by its non-zero entries (``rows``, ``vals``),
-    the same way for dense and sparse X; rows where ``x`` is zero add the
-    same constant for every ``s`` and are left out, so only differences of
-    the returned value are meaningful.
-    """
-    code, Y, sw = datafit.code, datafit.Y, datafit.sw
-    f = 0.0
-    d1 = 0.0
-    d2 = 0.0
-    for q in range(rows.shape[0]):
-        i = np.int64(rows[q])  # int32 sparse indices: one signature of _sample_loss
-        x = vals[q]
-        if sw[i] == 0.0 or x == 0.0:
-            continue
-        zk = Z[i, k] + s * x
-        f += sw[i] * _sample_loss(code, Z, Y, i, k, zk)
-        if code == SQUARED:
-            d1 += sw[i] * x * (zk - Y[i, k])
-            d2 += sw[i] * x * x
-        else:
-            if code == LOGISTIC:
-                p = sigmoid(zk)
-            else:
-                p = np.exp(zk - _logsumexp_moved(Z, i, k, zk))
-            d1 += sw[i] * x * (p - Y[i, k])
-            d2 += sw[i] * x * x * p * (1.0 - p)
-    return f, d1, d2
 
 
 # ---------------------------------------------------------------------------
