@@ -23,8 +23,8 @@ same. Peers that exceed ``--cap`` seconds are stopped and reported as "> cap" (t
 an upper bound).
 
 Run: ``python benchmarks/bench_path.py`` (full, about 30-60 min with the caps) or
-``--quick`` (small problems, CI). ``--problems w8a,leukemia,digits`` picks problems (digits:
-multinomial, 10 classes), ``--methods "skreg CV,glmnet cv.glmnet"`` picks methods.
+``--quick`` (small problems, CI). ``--problems w8a,leukemia,digits,mnist`` picks problems (digits
+and MNIST-10k: multinomial, 10 classes), ``--methods "skreg CV,glmnet cv.glmnet"`` picks methods.
 """
 
 import argparse
@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _glmnet  # noqa: E402
 from _common import fmt, markdown_table, rel_gap, run_capped  # noqa: E402
-from bench_logistic import MAKERS, Problem, _standardize  # noqa: E402
+from bench_logistic import DATA_DIR, MAKERS, Problem, _standardize  # noqa: E402
 
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegressionCV  # noqa: E402
@@ -48,7 +48,7 @@ from skreg import (  # noqa: E402
     RegularizedLogisticRegression, RegularizedLogisticRegressionCV, regularization_path,
 )
 
-ALL_PROBLEMS = ["w8a", "leukemia", "dense", "digits"]
+ALL_PROBLEMS = ["w8a", "leukemia", "dense", "digits", "mnist"]
 PENALTIES = {"l1": 1.0, "elasticnet": 0.5}
 GLMNET_MISSING = _glmnet.available()
 GLMNET_THRESH = 1e-7
@@ -65,7 +65,23 @@ def make_digits(quick):
                    f"scikit-learn digits ({X.shape[0]} x 64, 10 classes), standardized")
 
 
-PROBLEMS = dict(MAKERS, digits=make_digits)
+def make_mnist(quick):
+    """The MNIST test set (10000 x 784, 10 classes), pixels / 255: the large multinomial case."""
+    import gzip
+
+    images = os.path.join(DATA_DIR, "mnist_t10k-images-idx3-ubyte.gz")
+    labels = os.path.join(DATA_DIR, "mnist_t10k-labels-idx1-ubyte.gz")
+    if not (os.path.exists(images) and os.path.exists(labels)):
+        return None
+    X = np.frombuffer(gzip.open(images).read(), np.uint8, offset=16).reshape(-1, 784) / 255.0
+    y = np.frombuffer(gzip.open(labels).read(), np.uint8, offset=8).astype(np.float64)
+    if quick:  # the first 1000 images keep CI fast
+        X, y = X[:1000], y[:1000]
+    return Problem("MNIST-10k", X, y, 20,
+                   f"MNIST test set ({X.shape[0]} x 784, 10 classes), pixels / 255")
+
+
+PROBLEMS = dict(MAKERS, digits=make_digits, mnist=make_mnist)
 
 
 def class_indicator(y):
