@@ -32,7 +32,6 @@ from numba import njit
 
 from ._cd import ENTRIES_PER_CALL, _JIT, armijo_step, design_operator, linear_predictor
 from ._losses import logistic_loss, sigmoid
-from ._validation import fit_blas_threads
 from .datafits import (
     MULTINOMIAL,
     SQUARED,
@@ -422,17 +421,8 @@ def l0_solve(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_ite
     solved scaled down by a power of two ``c``: with ``Y / c`` and ``W / c``
     the objective is ``c^2`` times the same objective with the L0 cost divided
     by ``c^2`` (the ridge share unchanged); the solution is scaled back.
+    BLAS threads are set by the caller (:func:`skreg._path.fit_point`).
     """
-    # Its BLAS products are small (predictions, the support's Newton system):
-    # a second BLAS thread gains nothing there and, on a busy machine, made the
-    # support refits of digits' multinomial L0 16x slower.
-    with fit_blas_threads(single_thread=True):
-        return _solve_scaled(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol,
-                             max_iter, screen)
-
-
-def _solve_scaled(design, datafit, alpha, l1_ratio, fit_intercept, W, b, tol, max_iter, screen):
-    """:func:`l0_solve` after the BLAS set-up: scale overflowing targets, then :func:`_solve`."""
     cost = alpha * l1_ratio  # per non-zero coefficient
     ridge = alpha * (1.0 - l1_ratio)
     shift = 0

@@ -56,7 +56,6 @@ from ._cd import (
     starting_point,
 )
 from ._losses import logsumexp_row
-from ._validation import fit_blas_threads
 from .datafits import _HESS_FLOOR
 from .penalties import coordinate_violation, prox
 
@@ -434,19 +433,8 @@ def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max
 
     Parameters and return value as :func:`skreg._cd.newton_cd_solve`;
     ``n_iter`` counts proximal Newton steps on the full softmax Hessian.
-
-    BLAS runs single-threaded here: its products (one ``X^T G`` per full
-    pass) are a small part of the work, and two BLAS threads on small
-    products wait on each other whenever the machine is busy (a digits path
-    took 3x longer with two threads on two loaded cores).
+    BLAS threads are set by the caller (:func:`skreg._path.fit_point`).
     """
-    with fit_blas_threads(single_thread=True):
-        return _multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                     max_iter, ws_start, verbose, scale)
-
-
-def _multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,
-                          verbose, scale):
     K, p = W.shape
     n = design.n_samples
     X_op = design_operator(design)

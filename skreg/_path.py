@@ -90,29 +90,24 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
     """Fit an elastic-net family penalty in place in ``W``, ``b``; warn when the certificate is missed."""
     smooth = is_smooth(penalty)
     steps = "Newton steps"  # what max_iter counts in the smooth solvers
-    # L1 / elastic-net coordinate descent (binary, squared) uses BLAS for
-    # matrix-vector products only (the certificate): memory-bound, where a
-    # second OpenBLAS thread gains little and, on a busy machine, costs up to
-    # 40x (22 ms instead of 0.56 ms for X^T g on leukemia's 72 x 7128).
-    with fit_blas_threads(single_thread=not smooth and datafit.code != MULTINOMIAL):
-        if smooth and datafit.code != MULTINOMIAL and exact_hessian_affordable(design, datafit):
-            info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                       max_iter, verbose, scale, exact=True)
-        elif (smooth and datafit.code == MULTINOMIAL
-              and multinomial_hessian_affordable(design, W.shape[0])):
-            info = newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                            max_iter, verbose, scale)
-        elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
-            info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                       max_iter, verbose, scale, exact=False)
-        elif datafit.code == MULTINOMIAL:
-            steps = _iterations(datafit)
-            info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                        max_iter, _WS_START, verbose, scale)
-        else:
-            steps = _iterations(datafit)
-            info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
-                                   _WS_START, verbose, scale, strong_rule)
+    if smooth and datafit.code != MULTINOMIAL and exact_hessian_affordable(design, datafit):
+        info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                   max_iter, verbose, scale, exact=True)
+    elif (smooth and datafit.code == MULTINOMIAL
+          and multinomial_hessian_affordable(design, W.shape[0])):
+        info = newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                        max_iter, verbose, scale)
+    elif smooth and design.n_samples * design.n_features >= _CG_MIN_ENTRIES:
+        info = newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                   max_iter, verbose, scale, exact=False)
+    elif datafit.code == MULTINOMIAL:
+        steps = _iterations(datafit)
+        info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
+                                    max_iter, _WS_START, verbose, scale)
+    else:
+        steps = _iterations(datafit)
+        info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
+                               _WS_START, verbose, scale, strong_rule)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
         largest = np.abs(design.data if design.is_sparse else design.X_flat).max(initial=0.0)
         raise ValueError(
@@ -180,6 +175,20 @@ def fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verb
     when the caller knows it, ``strong_rule`` a path's screening state
     (:class:`skreg._cd.StrongRule`).
     """
+    # The one decision on BLAS threads for every solver. Coordinate descent
+    # (L1 / elastic net, any loss) and L0 use BLAS for small or memory-bound
+    # products only (the certificate's X^T G, the support's Newton system): a
+    # second OpenBLAS thread gains little there and, on a busy machine, costs
+    # up to 40x (22 ms instead of 0.56 ms for X^T g on leukemia's 72 x 7128).
+    # The smooth Newton solvers form Hessians by BLAS and keep its threads.
+    with fit_blas_threads(single_thread=not is_smooth(penalty)):
+        return _fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose,
+                          scale, strong_rule)
+
+
+def _fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose, scale,
+               strong_rule):
+    """:func:`fit_point` once BLAS threads are set."""
     if penalty.code != L0L2:
         info = _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                              verbose, scale, strong_rule)
