@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 from scipy.linalg.blas import dsyrk
+from scipy.special import expit
 
 from ._cd import (
     _FAST,
@@ -45,7 +46,7 @@ from ._cd import (
     transpose_dot,
     x_dot,
 )
-from .datafits import MULTINOMIAL, SQUARED, loss_along, sample_derivatives
+from .datafits import _HESS_FLOOR, MULTINOMIAL, SQUARED, loss_along, sample_derivatives
 
 
 @njit(**_FAST)
@@ -53,6 +54,41 @@ def weighted_column_moments(X, h, s1, s2):
     """``s1[j] = sum_i h_i x_ij`` and ``s2[j] = sum_i h_i x_ij^2`` for every column."""
     for j in range(s1.shape[0]):
         s1[j], s2[j] = col_weighted_moments(X, j, h)
+
+
+def column_derivatives(datafit, Z, k):
+    """Per-sample gradient ``g`` and Newton weights ``h`` of the datafit along column ``k`` of ``Z``.
+
+    Whole-array numpy for the binary logistic and squared losses (nothing to
+    compile, and as fast as a kernel on these few passes over the samples);
+    the multinomial's column derivatives come from its kernel.
+    """
+    code, Y, sw = datafit
+    if code == MULTINOMIAL:
+        g, h = np.empty(Z.shape[0]), np.empty(Z.shape[0])
+        sample_derivatives(datafit, Z, k, g, h)
+        return g, h
+    z = Z[:, k]
+    if code == SQUARED:
+        return sw * (z - Y[:, k]), sw
+    p = expit(z)
+    return sw * (p - Y[:, 0]), sw * np.maximum(p * (1.0 - p), _HESS_FLOOR)
+
+
+def column_loss(datafit, Z, k, dz, t):
+    """The datafit with column ``k`` of ``Z`` moved to ``Z[:, k] + t dz``, up to a constant in ``t``.
+
+    Numpy for the binary logistic and squared losses (as
+    :func:`column_derivatives`); the multinomial's from its kernel.
+    """
+    code, Y, sw = datafit
+    if code == MULTINOMIAL:
+        return loss_along(datafit, Z, k, dz, t)
+    z = Z[:, k] + t * dz
+    if code == SQUARED:
+        r = z - Y[:, k]
+        return 0.5 * float(sw @ (r * r))
+    return float(sw @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
 
 
 def _conjugate_gradient(hess_vec, rhs, precond, rtol, floor, max_steps):
@@ -116,6 +152,9 @@ _PINV_RTOL = 1e-12
 #: about the cost of forming it, in Hessian-vector products, on the designs
 #: :func:`exact_hessian_affordable` admits.
 _STALE_CG_STEPS = 3
+#: CG solves to the certificate's target once the forcing term would stop it
+#: within this factor of it (see :func:`_forcing`).
+_FORCING_REACH = 10.0
 
 
 def constant_columns(design, X_op):
@@ -237,7 +276,6 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
     certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
                           scale)
-    g, h = np.empty(n), np.empty(n)
     s1, s2 = np.empty(p), np.empty(p)
     # Per row of W, the preconditioner (the Hessian's factor, or Jacobi), reused while it serves.
     factors = [None] * K
@@ -249,15 +287,23 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     if fit_intercept:
         frozen = np.append(frozen, False)
     f0 = None  # the datafit at the current point, when a line search has computed it
+    g = h = None  # the derivatives at the current point (one row of W)
     n_iter = 0
     while True:
-        kkt = certify(W, Z, n_iter)
+        if K == 1:
+            # One row of W: the certificate's pass reuses the Newton step's derivatives.
+            g, h = column_derivatives(datafit, Z, 0)
+            kkt = certify(W, Z, n_iter, g)
+        else:
+            kkt = certify(W, Z, n_iter)
         if kkt <= certify.kkt_tol or n_iter >= max_iter:
             break
         n_iter += 1
         progress = False
         for k in range(K):
-            sum_h = sample_derivatives(datafit, Z, k, g, h)
+            if K > 1:
+                g, h = column_derivatives(datafit, Z, k)
+                f0 = None  # the column losses of two rows differ by more than a constant
             w_k = W[k]
             # The certificate's gradient holds until a row of W moves (multinomial).
             grad_w = (transpose_dot(design, X_op, g[:, None])[:, 0] if progress
@@ -285,14 +331,12 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
                     weighted_column_moments(design, h, s1, s2)
                     diag = s2 + alpha
                     if fit_intercept:
-                        diag = np.append(diag, sum_h)
+                        diag = np.append(diag, h.sum())
                     inv_diag = 1.0 / np.maximum(diag, 1e-300)
                     factors[k] = inv_diag.__mul__
-                # Forcing term: solve loosely far away, tightly near the optimum.
-                rtol = min(0.5, np.sqrt(np.abs(grad).max() / max(certify.scale, 1e-300)))
                 step, dz, cg_steps = _conjugate_gradient(
                     lambda v: _hessian_vector(design, X_op, h, alpha, fit_intercept, v, frozen),
-                    -grad, factors[k], rtol, 0.5 * certify.kkt_tol, 250)
+                    -grad, factors[k], _forcing(grad, certify), 0.5 * certify.kkt_tol, 250)
                 if exact and cg_steps > _STALE_CG_STEPS and not squared:
                     factors[k] = None  # h has moved: form the Hessian again next step
             d, db = step[:p], (step[p] if fit_intercept else 0.0)
@@ -303,8 +347,7 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             if squared:  # the quadratic model is the objective
                 t = 1.0 if predicted < 0.0 else 0.0
             else:
-                # loss_along is the whole datafit, whichever column moves.
-                t, f0 = _line_search(lambda t, dz=dz: loss_along(datafit, Z, k, dz, t), f0,
+                t, f0 = _line_search(lambda t, dz=dz: column_loss(datafit, Z, k, dz, t), f0,
                                      predicted, alpha, wd, dd)
             if t > 0.0:
                 progress = True
@@ -318,6 +361,20 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             kkt = certify(W, Z, n_iter)
             break
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)
+
+
+def _forcing(grad, certify):
+    """Relative tolerance of the CG solve of a Newton system with right-hand side ``grad``.
+
+    Loose far from the optimum, ``sqrt(||grad|| / alpha_max)`` closer in
+    (superlinear convergence). Once that would leave the next gradient within
+    a few times the certificate's target, the solve goes all the way to the
+    target instead (0: CG's floor decides): a few more CG steps cost less
+    than one more Newton step with its certificate pass.
+    """
+    size = np.abs(grad).max(initial=0.0)
+    rtol = min(0.5, np.sqrt(size / max(certify.scale, 1e-300)))
+    return 0.0 if rtol * size <= _FORCING_REACH * certify.kkt_tol else rtol
 
 
 def _line_search(datafit_at, f0, predicted, alpha, wd, dd):
