@@ -247,13 +247,13 @@ def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol, g=Non
 
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
     solver stops on, and the scores the working sets are chosen by. ``g``
-    is the per-sample gradient at ``Z`` when the caller has it (one row of
-    W): it saves a pass over the samples.
+    is the per-sample gradient at ``Z`` (n,) or (n, K) when the caller has
+    it: it saves a pass over the samples.
     """
     if g is None:
         gradient(datafit, Z, G)
     else:
-        G[:, 0] = g
+        G[:] = g.reshape(G.shape)
     grad = transpose_dot(design, X_op, G).T
     viol[:] = violations(penalty, W, grad)
     kkt = viol.max(initial=0.0)
@@ -644,7 +644,7 @@ class Certificate:
     def __call__(self, W, Z, n_iter, g=None):
         """One full pass at ``(W, Z)``; returns the largest KKT violation.
 
-        ``g``: the per-sample gradient at ``Z`` if the caller has it (one row of W).
+        ``g``: the per-sample gradient at ``Z``, (n,) or (n, K), if the caller has it.
         """
         kkt, self.grad = full_kkt(*self._args, W, Z, self._G, self.viol, g)
         if self._scale is None:

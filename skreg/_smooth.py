@@ -30,17 +30,14 @@ computed: no pass over X is spent twice.
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 from scipy.linalg.blas import dsyrk
 from scipy.special import expit
 
 from ._cd import (
-    _FAST,
     Certificate,
     SolveInfo,
     armijo_step,
-    col_weighted_moments,
     design_operator,
     starting_point,
     transpose_dot,
@@ -49,11 +46,22 @@ from ._cd import (
 from .datafits import _HESS_FLOOR, MULTINOMIAL, SQUARED, loss_along, sample_derivatives
 
 
-@njit(**_FAST)
-def weighted_column_moments(X, h, s1, s2):
-    """``s1[j] = sum_i h_i x_ij`` and ``s2[j] = sum_i h_i x_ij^2`` for every column."""
-    for j in range(s1.shape[0]):
-        s1[j], s2[j] = col_weighted_moments(X, j, h)
+def weighted_squared_norms(design, X_op, h):
+    """``sum_i h_i x_ij^2`` for every column ``j`` (the Hessian's diagonal), in float64.
+
+    Dense X is read in blocks of rows (bounded extra memory, whatever its dtype).
+    """
+    if design.is_sparse:
+        squares = sp.csc_matrix((np.square(design.data, dtype=np.float64), design.indices,
+                                 design.indptr), shape=X_op.shape)
+        return np.asarray(squares.T @ h)
+    n, p = X_op.shape
+    out = np.zeros(p)
+    rows = min(n, max(1, _BLOCK_ENTRIES // max(p, 1)))
+    for start in range(0, n, rows):
+        block = np.square(X_op[start:start + rows], dtype=np.float64)
+        out += h[start:start + rows] @ block
+    return out
 
 
 def column_derivatives(datafit, Z, k):
@@ -144,7 +152,7 @@ _SPARSE_PRODUCT_COST = 10.0
 _EXACT_MAX_FEATURES = 4096
 #: Rows of dense X scaled and multiplied per ``syrk`` call (bounded extra memory
 #: of about ``_BLOCK_ENTRIES`` float64 numbers, whatever the dtype of X).
-_BLOCK_ENTRIES = 1 << 15
+_BLOCK_ENTRIES = 1 << 18
 #: Eigenvalues below this fraction of the largest count as zero when the
 #: Hessian is singular (no penalty and collinear or empty columns).
 _PINV_RTOL = 1e-12
@@ -208,21 +216,20 @@ def exact_hessian(design, X_op, h, alpha, fit_intercept):
         if fit_intercept:
             H[:p, p] = np.asarray(Xh.sum(axis=0)).ravel()
     else:
+        # sqrt(h) * [X, 1] block by block: one syrk also gives the intercept's row.
         root = np.sqrt(h)
-        gram = np.zeros((p, p), order="F")
-        rows = min(n, max(1, _BLOCK_ENTRIES // max(p, 1)))
-        buffer = np.empty((rows, p), order="F")
+        rows = min(n, max(1, _BLOCK_ENTRIES // m))
+        buffer = np.empty((rows, m), order="F")
         for start in range(0, n, rows):
             r = root[start:start + rows]
             # A Fortran-ordered float64 block: syrk reads it without a copy.
-            block = buffer if r.shape[0] == rows else np.empty((r.shape[0], p), order="F")
-            np.multiply(X_op[start:start + rows], r[:, None], out=block)
-            gram = dsyrk(1.0, block, beta=1.0, c=gram, trans=1, lower=0, overwrite_c=1)
+            block = buffer if r.shape[0] == rows else np.empty((r.shape[0], m), order="F")
+            np.multiply(X_op[start:start + rows], r[:, None], out=block[:, :p])
             if fit_intercept:
-                H[:p, p] += r @ block
-        H[:p, :p] = gram
+                block[:, p] = r
+            H = dsyrk(1.0, block, beta=1.0, c=H, trans=1, lower=0, overwrite_c=1)
     H[np.arange(p), np.arange(p)] += alpha
-    if fit_intercept:
+    if fit_intercept and design.is_sparse:
         H[p, p] = h.sum()
     return H
 
@@ -276,7 +283,6 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
     certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
                           scale)
-    s1, s2 = np.empty(p), np.empty(p)
     # Per row of W, the preconditioner (the Hessian's factor, or Jacobi), reused while it serves.
     factors = [None] * K
     # Without a penalty, columns constant over the samples carry nothing the
@@ -328,8 +334,7 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             else:
                 if factors[k] is None:
                     # Jacobi, formed once per fit: a preconditioner may be stale.
-                    weighted_column_moments(design, h, s1, s2)
-                    diag = s2 + alpha
+                    diag = weighted_squared_norms(design, X_op, h) + alpha
                     if fit_intercept:
                         diag = np.append(diag, h.sum())
                     inv_diag = 1.0 / np.maximum(diag, 1e-300)
@@ -358,8 +363,7 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             # The L2-optimal shift across classes is the mean (see shift_to_penalty_optimum).
             W -= W.mean(axis=0)
         if not progress:
-            kkt = certify(W, Z, n_iter)
-            break
+            break  # nothing moved: kkt is the certificate here
     return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, 0)
 
 
@@ -528,14 +532,14 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
     f0 = None
     n_iter = 0
     while True:
-        kkt = certify(W, Z, n_iter)
+        P = _softmax(Z)
+        G = sw[:, None] * (P - Y)
+        kkt = certify(W, Z, n_iter, G)
         if kkt <= certify.kkt_tol or n_iter >= max_iter:
             break
         n_iter += 1
         if fresh:
             solve = None
-        P = _softmax(Z)
-        G = sw[:, None] * (P - Y)
         grad = np.zeros((K, m))
         grad[:, :p] = certify.grad + alpha * W
         if fit_intercept:
@@ -559,8 +563,8 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                     out[:, p] = R.sum(axis=0)
                 return out.ravel(), U
 
-            rtol = min(0.5, np.sqrt(np.abs(grad).max() / max(certify.scale, 1e-300)))
-            step, dZ, cg_steps = _conjugate_gradient(hess_vec, -grad, solve, rtol,
+            step, dZ, cg_steps = _conjugate_gradient(hess_vec, -grad, solve,
+                                                     _forcing(grad, certify),
                                                      0.5 * certify.kkt_tol, 250)
             if cg_steps > _STALE_CG_STEPS_MULTINOMIAL:
                 solve = None  # P has moved: form the Hessian again next step
@@ -575,8 +579,7 @@ def newton_multinomial_solve(design, datafit, penalty, fit_intercept, W, b, tol,
         t, f0 = _line_search(lambda t: multinomial_loss_along(datafit, Z, dZt, t), f0,
                              predicted, alpha, wd, dd)
         if t == 0.0:
-            kkt = certify(W, Z, n_iter)
-            break
+            break  # no step decreases the objective: kkt is the certificate here
         W += t * dW
         b += t * db
         Z += t * dZ
