@@ -152,7 +152,7 @@ _SPARSE_PRODUCT_COST = 10.0
 _EXACT_MAX_FEATURES = 4096
 #: Rows of dense X scaled and multiplied per ``syrk`` call (bounded extra memory
 #: of about ``_BLOCK_ENTRIES`` float64 numbers, whatever the dtype of X).
-_BLOCK_ENTRIES = 1 << 18
+_BLOCK_ENTRIES = 1 << 16
 #: Eigenvalues below this fraction of the largest count as zero when the
 #: Hessian is singular (no penalty and collinear or empty columns).
 _PINV_RTOL = 1e-12
