@@ -12,10 +12,12 @@ normalised to sum to one:
   problem with the same penalty.
 
 A datafit is a :data:`Datafit` named tuple ``(code, Y, sw)``. The numba
-kernels take it whole and branch on ``code`` (a small integer), so every
-datafit shares one compiled signature per data layout: adding a loss adds
-branches here, not compiled functions. Each datafit knows its per-sample
-gradient and Newton weights along one column of ``Z``
+kernels of the solvers take it whole and branch on ``code`` (a small
+integer), so every datafit shares one compiled signature per data layout:
+adding a loss adds branches, not compiled functions. The functions here are
+numpy (O(n K) each, called once per Newton step), but for the one-pass
+derivatives of the line search (:func:`derivatives_along`). Each
+datafit knows its per-sample gradient and Newton weights along one column of ``Z``
 (:func:`sample_derivatives`), its value along a direction
 (:func:`loss_along`; with the derivatives there, :func:`derivatives_along`),
 its gradient (:func:`gradient`), its value in numpy (:func:`value`) and its
@@ -28,13 +30,8 @@ import numpy as np
 from numba import njit
 from scipy.special import expit, logsumexp, softmax
 
-from ._losses import logistic_loss, logsumexp_row, separates, sigmoid
+from ._losses import separates
 from ._validation import kernel_view
-
-_JIT = dict(cache=True, nogil=True)
-# Small helpers are inlined into their callers: each separately compiled
-# function adds to the cold start.
-_INLINE = dict(_JIT, inline="always")
 
 LOGISTIC = 0
 MULTINOMIAL = 1
@@ -77,19 +74,55 @@ def is_classification(datafit):
 
 
 # ---------------------------------------------------------------------------
-# Kernels (numba): one branch per datafit.
+# Per-sample derivatives along one column of Z. Numpy, but for the line
+# search's one pass of the logistic and squared losses: each compiled kernel
+# adds to the cold start that every user pays.
 # ---------------------------------------------------------------------------
 
 
-@njit(**_INLINE)
-def _probability(code, Z, i, k):
-    """P(class k | x_i): sigmoid (binary) or softmax (multinomial)."""
-    if code == MULTINOMIAL:
-        return np.exp(Z[i, k] - logsumexp_row(Z, i))
-    return sigmoid(Z[i, 0])
+def _moved(Z, k, dz, t):
+    """Column ``k`` of ``Z`` moved to ``Z[:, k] + t dz`` (``Z[:, k]`` itself when ``t = 0``)."""
+    if t == 0.0:
+        return Z[:, k]
+    z = np.multiply(dz[:Z.shape[0]], t)
+    z += Z[:, k]
+    return z
 
 
-@njit(**_JIT)
+def _weighted_sum(sw, losses):
+    """``sum_i s_i loss_i`` over the samples of non-zero weight (a zero weight ignores an
+    infinite or undefined loss)."""
+    total = float(sw @ losses)
+    if not np.isfinite(total):
+        total = float(sw[sw != 0.0] @ losses[sw != 0.0])
+    return total
+
+
+def _in_order_sum(h):
+    """``sum(h)`` summed in order, as a loop does (``np.sum`` is pairwise): where a solve
+    meets the limit of floating point (an unreachable tol), its stopping depends on these
+    last bits."""
+    return float(np.cumsum(h)[-1]) if h.shape[0] else 0.0
+
+
+def _set_derivatives(z, y, sw, p, g, h):
+    """In place: ``g = s (p - y)`` and ``h = s max(p (1 - p), floor)`` (``p``: the mean
+    response), or with ``p`` None the squared loss's ``g = s (z - y)``, ``h = s``.
+    Returns ``sum(h)``."""
+    if p is None:
+        np.subtract(z, y, out=g)
+        g *= sw
+        h[:] = sw
+    else:
+        np.subtract(p, y, out=g)
+        g *= sw
+        np.subtract(1.0, p, out=h)
+        h *= p
+        np.maximum(h, _HESS_FLOOR, out=h)
+        h *= sw
+    return _in_order_sum(h)
+
+
 def sample_derivatives(datafit, Z, k, g, h):
     """Gradient ``g`` and Newton weights ``h`` of the datafit w.r.t. column ``k`` of ``Z``.
 
@@ -97,70 +130,61 @@ def sample_derivatives(datafit, Z, k, g, h):
     loss ``g = s * (z - y)`` is the weighted residual and ``h = s``: the
     quadratic model is the loss itself.
     """
-    code, Y, sw = datafit.code, datafit.Y, datafit.sw
-    sum_h = 0.0
-    for i in range(Z.shape[0]):
-        if code == SQUARED:
-            g[i] = sw[i] * (Z[i, k] - Y[i, k])
-            h[i] = sw[i]
-        else:
-            p = _probability(code, Z, i, k)
-            g[i] = sw[i] * (p - Y[i, k])
-            h[i] = sw[i] * max(p * (1.0 - p), _HESS_FLOOR)
-        sum_h += h[i]
-    return sum_h
-
-
-@njit(**_INLINE)
-def _logsumexp_moved(Z, i, k, zk):
-    """``logsumexp`` of row ``i`` of ``Z`` with ``Z[i, k]`` replaced by ``zk``."""
-    zmax = zk
-    for l in range(Z.shape[1]):
-        if l != k and Z[i, l] > zmax:
-            zmax = Z[i, l]
-    acc = np.exp(zk - zmax)
-    for l in range(Z.shape[1]):
-        if l != k:
-            acc += np.exp(Z[i, l] - zmax)
-    return zmax + np.log(acc)
-
-
-@njit(**_JIT)
-def _sample_loss(code, Z, Y, i, k, zk):
-    """The part of sample ``i``'s loss that depends on column ``k``, at ``Z[i, k] = zk``."""
-    if code == SQUARED:
-        r = zk - Y[i, k]
-        return 0.5 * r * r
+    code, Y, sw = datafit
+    n = Z.shape[0]
+    z = Z[:, k]
+    p = None
     if code == LOGISTIC:
-        return logistic_loss(Y[i, 0], zk)
-    dot = Y[i, k] * zk
-    for l in range(Z.shape[1]):
-        if l != k:
-            dot += Y[i, l] * Z[i, l]
-    return _logsumexp_moved(Z, i, k, zk) - dot
+        p = expit(z)
+    elif code == MULTINOMIAL:
+        p = np.exp(z - logsumexp(Z, axis=1))
+    return _set_derivatives(z, Y[:, k], sw, p, g[:n], h[:n])
 
 
-@njit(**_JIT)
 def loss_along(datafit, Z, k, dz, t):
-    """Datafit with column ``k`` of ``Z`` moved to ``Z[:, k] + t dz`` (up to a constant in ``t``)."""
-    code, Y, sw = datafit.code, datafit.Y, datafit.sw
-    total = 0.0
-    for i in range(Z.shape[0]):
-        if sw[i] != 0.0:
-            total += sw[i] * _sample_loss(code, Z, Y, i, k, Z[i, k] + t * dz[i])
-    return total
+    """Datafit with column ``k`` of ``Z`` moved to ``Z[:, k] + t dz``.
+
+    The whole datafit for the logistic and multinomial losses; for the
+    squared loss the part of target ``k`` (the targets do not interact).
+    """
+    code, Y, sw = datafit
+    if code != MULTINOMIAL:
+        n = Z.shape[0]
+        return _derivatives_along(datafit, Z, k, dz, t, np.empty(n), np.empty(n))[0]
+    z = _moved(Z, k, dz, t)
+    others = np.delete(Z, k, axis=1)
+    lse = np.logaddexp(z, logsumexp(others, axis=1))
+    dot = Y[:, k] * z + np.einsum("ij,ij->i", np.delete(Y, k, axis=1), others)
+    return _weighted_sum(sw, lse - dot)
 
 
-@njit(**_JIT)
 def derivatives_along(datafit, Z, k, dz, t, g, h):
     """Datafit, gradient ``g`` and Newton weights ``h`` at column ``k`` of ``Z`` moved by ``t dz``.
 
-    One pass (one ``exp`` and one ``log1p`` per sample for the logistic
-    loss) gives what a line search needs at a trial step and what the next
-    quadratic model needs once the step is taken. Returns ``(loss,
-    sum(h))``; the loss is up to a constant in ``t`` for the multinomial
-    loss (the other columns' terms are left out), exact otherwise. ``Z`` is
-    not changed; ``t = 0`` reads ``Z`` only (``dz`` may hold anything).
+    What a line search needs at a trial step and what the next quadratic
+    model needs once the step is taken, in one pass (one ``exp`` and one
+    ``log1p`` per sample for the logistic loss). Returns ``(loss, sum(h))``;
+    the loss is up to a constant in ``t`` for the multinomial loss (the other
+    columns' terms are left out), exact otherwise. ``Z`` is not changed;
+    ``t = 0`` reads ``Z`` only (``dz`` may hold anything).
+    """
+    if datafit.code != MULTINOMIAL:
+        return _derivatives_along(datafit, Z, k, dz, t, g, h)
+    Y, sw = datafit.Y, datafit.sw
+    n = Z.shape[0]
+    z = _moved(Z, k, dz, t)
+    y = Y[:, k]
+    lse = np.logaddexp(z, logsumexp(np.delete(Z, k, axis=1), axis=1))
+    loss = _weighted_sum(sw, lse - y * z)
+    return loss, _set_derivatives(z, y, sw, np.exp(z - lse), g[:n], h[:n])
+
+
+@njit(cache=True, nogil=True)
+def _derivatives_along(datafit, Z, k, dz, t, g, h):
+    """:func:`derivatives_along` of the logistic and squared losses: one compiled pass.
+
+    The solvers call it for every line-search trial, where numpy's
+    temporaries would cost several passes over the samples.
     """
     code, Y, sw = datafit.code, datafit.Y, datafit.sw
     total = 0.0
@@ -174,7 +198,7 @@ def derivatives_along(datafit, Z, k, dz, t, g, h):
             loss = 0.5 * r * r
             g[i] = s * r
             h[i] = s
-        elif code == LOGISTIC:
+        else:
             e = np.exp(-abs(zk))
             if zk > 0.0:
                 loss = zk + np.log1p(e) - y * zk
@@ -184,33 +208,16 @@ def derivatives_along(datafit, Z, k, dz, t, g, h):
                 p = e / (1.0 + e)
             g[i] = s * (p - y)
             h[i] = s * max(p * (1.0 - p), _HESS_FLOOR)
-        else:
-            lse = _logsumexp_moved(Z, i, k, zk)
-            loss = lse - y * zk
-            p = np.exp(zk - lse)
-            g[i] = s * (p - y)
-            h[i] = s * max(p * (1.0 - p), _HESS_FLOOR)
         if s != 0.0:
             total += s * loss
         sum_h += h[i]
     return total, sum_h
 
 
-@njit(**_JIT)
 def gradient(datafit, Z, G):
     """``G[i, k]``: derivative of the datafit w.r.t. ``Z[i, k]``."""
-    code, Y, sw = datafit.code, datafit.Y, datafit.sw
-    n, K = Z.shape
-    for i in range(n):
-        if code == MULTINOMIAL:
-            lse = logsumexp_row(Z, i)
-            for k in range(K):
-                G[i, k] = sw[i] * (np.exp(Z[i, k] - lse) - Y[i, k])
-        elif code == LOGISTIC:
-            G[i, 0] = sw[i] * (sigmoid(Z[i, 0]) - Y[i, 0])
-        else:
-            for k in range(K):
-                G[i, k] = sw[i] * (Z[i, k] - Y[i, k])
+    code, Y, sw = datafit
+    np.multiply(sw[:, None], mean_response(code, Z) - Y, out=G)
 
 
 # ---------------------------------------------------------------------------
