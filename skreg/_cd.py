@@ -679,13 +679,20 @@ class StrongRule:
         self._point = None
 
     def predictions(self, W, b):
-        """The predictions ``Z`` at ``(W, b)`` if that is the remembered solution, else None."""
+        """The predictions ``Z`` at ``(W, b)`` if ``W`` is the remembered solution's, else None.
+
+        Intercepts moved since (the multinomial's centring across classes)
+        shift ``Z`` in place.
+        """
         if self._point is None:
             return None
         W0, b0, Z = self._point
-        if W0.shape == W.shape and np.array_equal(W0, W) and np.array_equal(b0, b):
-            return Z
-        return None
+        if W0.shape != W.shape or not np.array_equal(W0, W):
+            return None
+        if not np.array_equal(b0, b):
+            Z += b - b0
+            b0[:] = b
+        return Z
 
     def working_sets(self, W, penalty):
         """The first working set of every row of W at ``penalty.alpha`` (sorted), or None."""

@@ -24,7 +24,7 @@ but one quadratic model for all classes at once:
   epoch each feature's step moves to its penalty-optimal shift across
   classes (the loss is flat along that shift: solving it exactly is free).
 * **One line search** along the joint step of all classes
-  (:func:`multinomial_loss_along`, O(nK) per trial), so a Newton step
+  (:func:`softmax` at each trial, O(nK)), so a Newton step
   costs O(nK), not O(nK^2) as one line search per class would.
 
 Working sets are sets of features (all classes of a feature together, so
@@ -41,12 +41,11 @@ from numba import njit
 from . import _cd
 from ._cd import (
     SolveInfo,
+    _COLUMN,
     _FAST,
     _MAX_CD_EPOCHS,
     Certificate,
     armijo_step,
-    col_axpy,
-    col_axpy_weighted,
     col_dot,
     col_weighted_moments,
     _JIT,
@@ -55,7 +54,6 @@ from ._cd import (
     select_working_set,
     starting_point,
 )
-from ._losses import logsumexp_row
 from .datafits import _HESS_FLOOR
 from .penalties import coordinate_violation, prox
 
@@ -64,6 +62,12 @@ from .penalties import coordinate_violation, prox
 #: declares floating-point stagnation.
 _STALLED_STEPS = 3
 _EPS = np.finfo(np.float64).eps
+#: Each quadratic model is solved by CD to this fraction of the working set's
+#: violation at least (inexact Newton): on a warm-started path the model's
+#: own error leaves a few times ``tol`` after the first step anyway, so
+#: solving it further costs CD epochs, not Newton steps (digits path: 20%
+#: fewer epochs than solving to ``tol``, same number of steps).
+_FORCING = 0.1
 
 # ---------------------------------------------------------------------------
 # Multinomial shift invariance.
@@ -154,74 +158,112 @@ def shift_to_penalty_optimum(W, l1_ratio, allowed):
 
 
 
+@njit(**_COLUMN)
+def col_axpy_both(X, j, scale, h, weighted, plain):
+    """``weighted += scale * h * x_j`` and ``plain += scale * x_j`` in one read of column ``j``."""
+    if X.is_sparse:
+        data, indices, indptr = X.data, X.indices, X.indptr
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            v = scale * data[k]
+            weighted[i] += h[i] * v
+            plain[i] += v
+    else:
+        n = X.n_samples
+        x = X.X_flat[j * n:(j + 1) * n]
+        for i in range(n):
+            v = scale * x[i]
+            weighted[i] += h[i] * v
+            plain[i] += v
+
+
 #: Buffers of one quadratic model, per class ``k`` (rows) and sample or
 #: working-set position (columns): probabilities ``P``, gradient ``G`` and
 #: Newton weights ``H`` (K, n); the step of the logits ``dZ`` (K, n);
 #: ``sigma = sum_k P_k dZ_k`` and two scratch vectors ``r`` (model gradient
 #: of the current class) and ``z_old`` (n,); the step ``dW``, centred
 #: curvature ``hdiag`` and ``hsum = sum_i H_ki x_ij`` (K, p); per class
-#: ``sum_h`` and the intercept step ``db`` (K,); a scratch ``column`` (K,).
+#: ``sum_h`` and the intercept step ``db`` (K,); a scratch ``column`` (K,); the
+#: targets ``Y`` and the logits of a line-search trial ``Z_trial`` (K, n).
 MultinomialModel = namedtuple(
     "MultinomialModel",
-    ["P", "G", "H", "dZ", "sigma", "r", "z_old", "dW", "hdiag", "hsum", "sum_h", "db", "column"],
+    ["P", "G", "H", "dZ", "sigma", "r", "z_old", "dW", "hdiag", "hsum", "sum_h", "db", "column",
+     "Y", "Z_trial"],
 )
 
 
-def multinomial_model(n, p, K):
-    """Buffers of a :data:`MultinomialModel` for ``n`` samples, ``p`` features, ``K`` classes."""
+def multinomial_model(Y, p):
+    """Buffers of a :data:`MultinomialModel` for the targets ``Y`` (n, K) and ``p`` features."""
+    n, K = Y.shape
     return MultinomialModel(np.empty((K, n)), np.empty((K, n)), np.empty((K, n)),
                             np.empty((K, n)), np.empty(n), np.empty(n), np.empty(n),
                             np.empty((K, p)), np.empty((K, p)), np.empty((K, p)), np.empty(K),
-                            np.empty(K), np.empty(K))
+                            np.empty(K), np.empty(K), np.ascontiguousarray(Y.T), np.empty((K, n)))
+
+
+def softmax(model, sw, ZT):
+    """The probabilities (K, n) at the logits ``ZT`` (K, n), and the datafit there.
+
+    numpy, not a compiled loop: its vectorised ``exp`` makes these O(nK)
+    passes several times faster, and nothing is compiled for them. Classes
+    along the rows keep the reductions over classes contiguous.
+    """
+    zmax = ZT.max(axis=0)
+    P = np.exp(ZT - zmax)
+    total = P.sum(axis=0)
+    P /= total
+    lse = zmax + np.log(total)
+    return P, float(sw @ (lse - (model.Y * ZT).sum(axis=0)))
+
+
+def multinomial_derivatives(sw, P, model):
+    """Fill ``model.P``, ``model.G`` (the per-sample gradient) and ``model.H`` from ``P`` (K, n)."""
+    model.P[:] = P
+    np.multiply(P - model.Y, sw, out=model.G)
+    np.multiply(np.maximum(P * (1.0 - P), _HESS_FLOOR), sw, out=model.H)
 
 
 @njit(**_FAST)
-def build_multinomial_model(X, datafit, Z, W, ws, nws, model, penalty, fit_intercept, target):
-    """Set up the quadratic model at the logits ``Z`` (n, K); return the working set's KKT violation.
+def build_multinomial_model(X, W, ws, nws, model, penalty, fit_intercept):
+    """Set up the quadratic model on ``ws[:nws]`` from the derivatives in ``model``.
 
-    The returned violation is the largest over the working set's
-    coordinates (every class) and, with ``fit_intercept``, the intercepts:
-    the working-set certificate at the current point. When it is above
-    ``target``, also fills the centred curvatures and zeroes the step
-    (``P``, ``G``, ``H`` are filled in any case).
+    ``model.P``, ``model.G`` and ``model.H`` hold the derivatives at the
+    current logits (:func:`multinomial_derivatives`). Fills the centred
+    curvatures, zeroes the step, and returns the working set's KKT
+    violation: the largest over its coordinates (every class) and, with
+    ``fit_intercept``, the intercepts (the working-set certificate at the
+    current point).
     """
     code, alpha, l1_ratio = penalty
-    Y, sw = datafit.Y, datafit.sw
-    P, G, H, dZ, sigma = model.P, model.G, model.H, model.dZ, model.sigma
-    n, K = Z.shape
+    G, H, dZ, sigma = model.G, model.H, model.dZ, model.sigma
+    K, n = G.shape
     for i in range(n):
-        lse = logsumexp_row(Z, i)
         sigma[i] = 0.0
-        for k in range(K):
-            pk = np.exp(Z[i, k] - lse)
-            P[k, i] = pk
-            G[k, i] = sw[i] * (pk - Y[i, k])
-            H[k, i] = sw[i] * max(pk * (1.0 - pk), _HESS_FLOOR)
+    for k in range(K):
+        for i in range(n):
             dZ[k, i] = 0.0
     kkt = 0.0
     for k in range(K):
         sum_g = 0.0
-        for i in range(n):
-            sum_g += G[k, i]
-        if fit_intercept:
-            kkt = max(kkt, abs(sum_g))
-        for idx in range(nws):
-            j = ws[idx]
-            kkt = max(kkt, coordinate_violation(code, W[k, j], col_dot(X, j, G[k]), alpha,
-                                                l1_ratio))
-    if kkt <= target:
-        return kkt  # met: no model needed
-    for k in range(K):
-        model.db[k] = 0.0
         sum_h = 0.0
         for i in range(n):
+            sum_g += G[k, i]
             sum_h += H[k, i]
+        if fit_intercept:
+            kkt = max(kkt, abs(sum_g))
         model.sum_h[k] = sum_h
-        for idx in range(nws):
-            j = ws[idx]
+        model.db[k] = 0.0
+    # Feature by feature, every class: each column is read from memory once
+    # (then from cache) for its gradient and curvature in all classes.
+    for idx in range(nws):
+        j = ws[idx]
+        for k in range(K):
+            kkt = max(kkt, coordinate_violation(code, W[k, j], col_dot(X, j, G[k]), alpha,
+                                                l1_ratio))
             model.dW[k, idx] = 0.0
             s1, s2 = col_weighted_moments(X, j, H[k])
             if fit_intercept:
+                sum_h = model.sum_h[k]
                 s2 -= s1 * s1 / sum_h
                 # A column (numerically) constant on the support of h carries
                 # no information beyond the intercept.
@@ -288,8 +330,7 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                 delta = prox(code, old - grad_j / hj, 1.0 / hj, alpha, l1_ratio) - old
                 if delta != 0.0:
                     dW[k, idx] += delta
-                    col_axpy_weighted(X, j, delta, Hk, r)
-                    col_axpy(X, j, delta, dzk)
+                    col_axpy_both(X, j, delta, Hk, r, dzk)
                     sum_u += delta * hsum[k, idx]
                     max_move = max(max_move, hj * abs(delta))
             if fit_intercept and sum_h > 0.0:
@@ -323,26 +364,12 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
     return converged or state[0] >= max_epochs, ran
 
 
-@njit(**_FAST)
 def multinomial_loss_along(datafit, Z, dZ, t):
     """The multinomial datafit at the logits ``Z + t dZ^T`` (``Z`` (n, K), ``dZ`` (K, n))."""
-    Y, sw = datafit.Y, datafit.sw
-    n, K = Z.shape
-    total = 0.0
-    for i in range(n):
-        if sw[i] == 0.0:
-            continue
-        zmax = -np.inf
-        for k in range(K):
-            zmax = max(zmax, Z[i, k] + t * dZ[k, i])
-        acc = 0.0
-        dot = 0.0
-        for k in range(K):
-            z = Z[i, k] + t * dZ[k, i]
-            acc += np.exp(z - zmax)
-            dot += Y[i, k] * z
-        total += sw[i] * (zmax + np.log(acc) - dot)
-    return total
+    ZT = np.ascontiguousarray(Z.T) + t * dZ
+    zmax = ZT.max(axis=0)
+    lse = zmax + np.log(np.exp(ZT - zmax).sum(axis=0))
+    return float(datafit.sw @ (lse - (datafit.Y.T * ZT).sum(axis=0)))
 
 
 def _penalty_change(penalty, w0, step):
@@ -356,12 +383,14 @@ def _penalty_change(penalty, w0, step):
     return change
 
 
-def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, cd_tol, work):
-    """One proximal Newton step on the features ``cols``; returns ``(t, predicted, f0)``.
+def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, cd_tol, f0,
+                 work):
+    """One proximal Newton step on the features ``cols`` from the datafit ``f0`` at ``Z``.
 
-    ``t`` is the accepted step length (0 when the line search found no
-    decrease) and ``predicted`` the model's predicted change of the
-    objective for the full step.
+    Returns ``(t, predicted, at_step)``: the accepted step length (0 when
+    the line search found no decrease), the model's predicted change of the
+    objective for the full step, and ``(P, loss)`` at the new logits when
+    the line search computed them (else None).
     """
     nws = cols.shape[0]
     K = W.shape[0]
@@ -374,52 +403,70 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
     work[0] += int(state[0]) * nws * K
     dW, dZ, db = model.dW[:, :nws], model.dZ, model.db
     pen = _penalty_change(penalty, W[:, cols], dW)
-    f0 = multinomial_loss_along(datafit, Z, dZ, 0.0)
     predicted = float(np.vdot(model.G, dZ)) + pen(1.0)
-    t = armijo_step(lambda t: multinomial_loss_along(datafit, Z, dZ, t) - f0 + pen(t),
-                    predicted, f0)
+    trial = [None, None]  # the last step length tried and (P, loss) there
+
+    def change(t):
+        Zt = np.add(Z.T, np.multiply(dZ, t, out=model.Z_trial), out=model.Z_trial)
+        trial[0], trial[1] = t, softmax(model, datafit.sw, Zt)
+        return trial[1][1] - f0 + pen(t)
+
+    t = armijo_step(change, predicted, f0)
     if t > 0.0:
         W[:, cols] += t * dW
         b += t * db
         Z += t * dZ.T
-    return t, predicted, f0
+    return t, predicted, trial[1] if trial[0] == t else None
 
 
 def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b, Z, cols,
-                                  inner_tol, tol, scale, max_steps, model, stall, work):
+                                  inner_tol, tol, scale, max_steps, model, stall, work,
+                                  certify_now):
     """Proximal Newton steps on the features ``cols`` until their KKT violation is ``<= inner_tol``.
+
+    Whenever the working set's violation reaches ``tol`` (the solver's
+    target), the full certificate is computed (``certify_now(steps, G)``,
+    from the per-sample gradient the model has already: no pass over the
+    logits) and the solve stops as soon as it holds.
 
     ``stall`` (``[best violation, stalled steps]``, kept across calls) tracks
     floating-point stagnation: a step whose predicted decrease is below
     round-off of the objective and after which the violation is not below
-    half the best seen. Returns the Newton steps taken and whether
-    :data:`_STALLED_STEPS` such steps came in a row, or the line search
-    found no decrease: no step changes the fit measurably any more.
+    half the best seen. Returns the Newton steps taken, whether
+    :data:`_STALLED_STEPS` such steps came in a row or the line search
+    found no decrease (no step changes the fit measurably any more), and
+    whether the full certificate holds.
     """
     nws = cols.shape[0]
     allowed = np.zeros(W.shape[1], dtype=np.bool_)
     allowed[cols] = True
     n_steps = 0
     measurable = True
+    at_step = None
     while True:
-        ws_kkt = build_multinomial_model(design, datafit, Z, W, cols, nws, model, penalty,
-                                         fit_intercept, inner_tol)
+        P, f0 = (softmax(model, datafit.sw, np.ascontiguousarray(Z.T)) if at_step is None
+                 else at_step)
+        multinomial_derivatives(datafit.sw, P, model)
+        ws_kkt = build_multinomial_model(design, W, cols, nws, model, penalty, fit_intercept)
+        if ws_kkt <= tol and certify_now(n_steps, model.G.T):
+            return n_steps, False, True
         if ws_kkt < 0.5 * stall[0]:
             stall[0], stall[1] = ws_kkt, 0.0
         elif not measurable:
             stall[1] += 1.0
             if stall[1] >= _STALLED_STEPS:
-                return n_steps, True
+                return n_steps, True, False
         if ws_kkt <= inner_tol or n_steps >= max_steps:
-            return n_steps, False
+            return n_steps, False, False
         # Solve the model a little beyond the current violation, but not
         # below round-off of the gradients (alpha_max's scale).
-        cd_tol = max(0.1 * tol, 0.3 * min(ws_kkt, 3.0 * inner_tol), _EPS * scale)
-        t, predicted, f0 = _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols,
-                                        model, cd_tol, work)
+        cd_tol = max(0.1 * tol, 0.3 * min(ws_kkt, 3.0 * inner_tol), _FORCING * ws_kkt,
+                     _EPS * scale)
+        t, predicted, at_step = _newton_step(design, datafit, penalty, fit_intercept, W, b, Z,
+                                             cols, model, cd_tol, f0, work)
         n_steps += 1
         if t == 0.0:
-            return n_steps, True
+            return n_steps, True, False
         if penalty.alpha > 0.0:
             shift_to_penalty_optimum(W, penalty.l1_ratio, allowed)
         measurable = predicted < -1e-10 * max(1.0, abs(f0))
@@ -428,52 +475,83 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
 
 
 def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,
-                         verbose=False, scale=None):
+                         verbose=False, scale=None, strong_rule=None):
     """Fit multinomial L1 / elastic net in place in ``W`` (K, p) and ``b`` (K,).
 
     Parameters and return value as :func:`skreg._cd.newton_cd_solve`;
     ``n_iter`` counts proximal Newton steps on the full softmax Hessian.
-    BLAS threads are set by the caller (:func:`skreg._path.fit_point`).
+    Along a path (``strong_rule``), the first working set is the features
+    the sequential strong rule keeps in any class, solved straight to the
+    target; the full certificate then restores any feature it discarded
+    wrongly. BLAS threads are set by the caller (:func:`skreg._path.fit_point`).
     """
     K, p = W.shape
     n = design.n_samples
     X_op = design_operator(design)
-    Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
+    Z = strong_rule.predictions(W, b) if strong_rule is not None else None
+    zero_start = False
+    if Z is None:
+        Z, zero_start = starting_point(design, X_op, datafit, fit_intercept, W, b)
     certify = Certificate(design, X_op, datafit, penalty, fit_intercept, tol, zero_start, verbose,
                           scale)
     viol = certify.viol
-    model = multinomial_model(n, p, K)
+    model = multinomial_model(datafit.Y, p)
     work = np.zeros(1, dtype=np.int64)
     use_ws = ws_start > 0 and penalty.alpha > 0.0 and penalty.l1_ratio > 0.0
     ws_size = ws_start if use_ws else p
+    screened = (strong_rule.working_sets(W, penalty)
+                if strong_rule is not None and use_ws and not zero_start else None)
     n_iter = 0
     cols = np.empty(0, dtype=np.int64)
     stall = np.array([np.inf, 0.0])
+    last = [np.inf, -1]  # the certificate of the last full pass, and n_iter there
+
+    def certify_now(steps=0, G=None):
+        """The full certificate after ``steps`` more steps; whether it holds.
+
+        ``G`` (n, K): the per-sample gradient at the current logits, if known.
+        """
+        last[0], last[1] = certify(W, Z, n_iter + steps, G), n_iter + steps
+        return last[0] <= certify.kkt_tol
+
     while True:
-        kkt = certify(W, Z, n_iter)
-        tol_abs = certify.kkt_tol
-        if kkt <= tol_abs or n_iter >= max_iter:
-            break
         previous = cols
-        if use_ws:
-            score = viol.max(axis=0)
-            support = np.abs(W).max(axis=0)
-            if certify.n_passes == 1:
-                # Many violators at the start announce a large support.
-                ws_size = max(ws_size, int(np.count_nonzero(score > 0.0) // 4))
-            cols = select_working_set(support, score,
-                                      max(ws_size, 2 * np.count_nonzero(support)))
-            ws_size = min(p, 4 * ws_size)
+        if screened is None:
+            if last[1] != n_iter:
+                certify_now()
+            kkt = last[0]
+            tol_abs = certify.kkt_tol
+            if kkt <= tol_abs or n_iter >= max_iter:
+                break
+            if use_ws:
+                score = viol.max(axis=0)
+                support = np.abs(W).max(axis=0)
+                if certify.n_passes == 1:
+                    # Many violators at the start announce a large support.
+                    ws_size = max(ws_size, int(np.count_nonzero(score > 0.0) // 4))
+                cols = select_working_set(support, score,
+                                          max(ws_size, 2 * np.count_nonzero(support)))
+                ws_size = min(p, 4 * ws_size)
+            else:
+                cols = np.arange(p)
+            inner_tol = max(tol_abs, 0.1 * kkt)
         else:
-            cols = np.arange(p)
-        inner_tol = max(tol_abs, 0.1 * kkt)
-        steps, stalled = solve_multinomial_working_set(
+            # The strong rule's features in any class (all classes of a
+            # feature together), solved to the target.
+            cols = np.unique(np.concatenate(screened))
+            screened = None
+            ws_size = max(ws_size, cols.shape[0])
+            tol_abs = inner_tol = certify.kkt_tol
+        steps, stalled, done = solve_multinomial_working_set(
             design, datafit, penalty, fit_intercept, W, b, Z, cols, inner_tol, tol_abs,
-            certify.scale, max_iter - n_iter, model, stall, work)
+            certify.scale, max_iter - n_iter, model, stall, work, certify_now)
         n_iter += steps
         # Nothing to do on an unchanged working set whose violation is met
         # (the full pass disagrees by round-off): report the certificate as it is.
-        if stalled or (steps == 0 and np.array_equal(cols, previous)):
-            kkt = certify(W, Z, n_iter)
+        if done or stalled or (steps == 0 and np.array_equal(cols, previous)):
+            if last[1] != n_iter:
+                certify_now()
             break
-    return SolveInfo(n_iter, kkt, certify.n_passes, certify.kkt_tol, int(work[0]))
+    if strong_rule is not None and certify.n_passes > 0:
+        strong_rule.update(certify.grad, penalty.alpha, W, b, Z)
+    return SolveInfo(n_iter, last[0], certify.n_passes, certify.kkt_tol, int(work[0]))

@@ -103,7 +103,7 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
     elif datafit.code == MULTINOMIAL:
         steps = _iterations(datafit)
         info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
-                                    max_iter, _WS_START, verbose, scale)
+                                    max_iter, _WS_START, verbose, scale, strong_rule)
     else:
         steps = _iterations(datafit)
         info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,

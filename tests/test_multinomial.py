@@ -220,3 +220,71 @@ def test_unreachable_tol_stops_with_a_warning_before_max_iter(digits):
     # It did get as close as floating point allows.
     _, kkt = _objective_and_kkt(X[:400], y[:400], 1e-3, 1.0, est.coef_, est.intercept_)
     assert kkt <= 1e-12
+
+
+def _screening_problem():
+    X, y = make_classification(n_samples=150, n_features=40, n_informative=8, n_classes=4,
+                               n_clusters_per_class=1, random_state=3)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
+def test_strong_rule_path_meets_the_certificate_and_matches_single_fits(penalty, l1_ratio):
+    """Every point of a screened multinomial path is certified and as good as a fit from scratch.
+
+    (Objectives, not coefficients: with an even number of classes the L1
+    penalty-optimal shift across classes need not be unique.)
+    """
+    from skreg import regularization_path
+
+    X, y = _screening_problem()
+    top = _alpha_max(X, y) / l1_ratio
+    alphas = top * np.geomspace(1.0, 0.01, 15)
+    tol = 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, coefs, intercepts, _ = regularization_path(X, y, penalty=penalty, l1_ratio=l1_ratio,
+                                                      alphas=alphas, tol=tol)
+    for alpha, W, b in zip(alphas, coefs, intercepts):
+        obj, kkt = _objective_and_kkt(X, y, alpha, l1_ratio, W, b)
+        assert kkt <= tol * _alpha_max(X, y) * (1 + 1e-6) + 1e-12
+        ref = _fit_without_warning(X, y, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+                                   tol=1e-11, max_iter=1000)
+        ref_obj, _ = _objective_and_kkt(X, y, alpha, l1_ratio, ref.coef_, ref.intercept_)
+        assert abs(obj - ref_obj) <= 1e-9 * abs(ref_obj)
+
+
+def test_strong_rule_wrongly_discarded_feature_comes_back():
+    """A feature the strong rule discards but the solution needs is restored by the certificate."""
+    from skreg import _cd
+    from skreg._multinomial import multinomial_cd_solve
+    from skreg._validation import to_design
+    from skreg.datafits import make_datafit
+    from skreg.penalties import make_penalty
+
+    X, y = _screening_problem()
+    design = to_design(np.asfortranarray(X))
+    datafit = make_datafit("log_loss", _one_hot(y), _weights(len(y), None))
+    top = _alpha_max(X, y)
+    alpha_1, alpha_2 = 0.3 * top, 0.2 * top  # features enter between the two
+    W, b = np.zeros((4, X.shape[1])), np.zeros(4)
+    rule = _cd.StrongRule()
+    tol = 1e-9
+    multinomial_cd_solve(design, datafit, make_penalty("l1", alpha_1), True, W, b, tol, 1000, 64,
+                         scale=top, strong_rule=rule)
+    ref = _fit_without_warning(X, y, penalty="l1", alpha=alpha_2, tol=1e-11, max_iter=1000)
+    newcomers = np.flatnonzero(np.any(ref.coef_ != 0.0, axis=0) & ~np.any(W != 0.0, axis=0))
+    assert newcomers.size > 0
+    j = newcomers[0]
+    # Tamper with the remembered gradient: the rule now discards feature j in every class.
+    rule.grad = rule.grad.copy()
+    rule.grad[:, j] = 0.0
+    assert all(j not in cols for cols in rule.working_sets(W, make_penalty("l1", alpha_2)))
+    info = multinomial_cd_solve(design, datafit, make_penalty("l1", alpha_2), True, W, b, tol,
+                                1000, 64, scale=top, strong_rule=rule)
+    assert info.kkt <= info.kkt_tol
+    assert np.any(W[:, j] != 0.0)
+    obj, kkt = _objective_and_kkt(X, y, alpha_2, 1.0, W, b)
+    assert kkt <= tol * top * (1 + 1e-6)
+    ref_obj, _ = _objective_and_kkt(X, y, alpha_2, 1.0, ref.coef_, ref.intercept_)
+    assert abs(obj - ref_obj) <= 1e-9 * abs(ref_obj)
