@@ -31,7 +31,6 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._cd import ENTRIES_PER_CALL, _JIT, armijo_step, design_operator, linear_predictor
-from ._losses import logistic_loss, sigmoid
 from .datafits import (
     MULTINOMIAL,
     SQUARED,
@@ -66,27 +65,41 @@ def logits_against(datafit, Z, k):
     row, it spares the other classes' exponentials in every pass over a
     column. Zero for the binary logistic and the squared loss.
     """
-    n = Z.shape[0]
+    n, K = Z.shape
     rest = np.zeros(n)
     if datafit.code == MULTINOMIAL:
         for i in range(n):
-            rest[i] = _logsumexp_others(Z, i, k)
+            zmax = -np.inf
+            for l in range(K):
+                if l != k and Z[i, l] > zmax:
+                    zmax = Z[i, l]
+            acc = 0.0
+            for l in range(K):
+                if l != k:
+                    acc += np.exp(Z[i, l] - zmax)
+            rest[i] = zmax + np.log(acc)
     return rest
 
 
 @njit(**_JIT)
-def _loss_along(datafit, Z, k, rows, vals, s, rest):
-    """Datafit and its first two derivatives in ``s`` at ``Z[:, k] + s x``, up to a constant.
+def _along_column(datafit, Z, k, rows, vals, s, t, rest, exact):
+    """One pass over a column ``x`` (its non-zero entries ``rows``, ``vals``) at ``Z[:, k] + s x``.
 
-    The column ``x`` is given by its non-zero entries (``rows``, ``vals``);
-    ``rest`` is :func:`logits_against`. Rows where ``x`` is zero and the
-    constant parts of the multinomial loss are left out: only differences of
-    the returned value are meaningful.
+    Returns ``(f, slope, curvature)`` of the datafit along the column, ``f``
+    up to a constant (rows where ``x`` is zero and the constant parts of the
+    multinomial loss are left out: only differences are meaningful; ``rest``
+    is :func:`logits_against`). With ``exact`` the curvature is the second
+    derivative at ``s``; without, ``f`` is not computed and the curvature is
+    a lower bound of the second derivative from ``s`` to ``t``: a sample's
+    curvature along its logit is ``p (1 - p)``, a unimodal function of the
+    logit (``p`` is a sigmoid of it), so its minimum over an interval is at an
+    end. The squared loss has curvature 1. One function for both uses: each
+    compiled kernel adds to the cold start.
     """
     code, Y, sw = datafit.code, datafit.Y, datafit.sw
     f = 0.0
-    d1 = 0.0
-    d2 = 0.0
+    slope = 0.0
+    curvature = 0.0
     for q in range(rows.shape[0]):
         i = np.int64(rows[q])
         x = vals[q]
@@ -96,15 +109,28 @@ def _loss_along(datafit, Z, k, rows, vals, s, rest):
         if code == SQUARED:
             r = z - Y[i, k]
             f += sw[i] * 0.5 * r * r
-            d1 += sw[i] * x * r
-            d2 += sw[i] * x * x
+            slope += sw[i] * x * r
+            curvature += sw[i] * x * x
+            continue
+        # p = sigmoid(u) and the logistic loss log(1 + exp(u)) - y u from
+        # e = exp(-|u|), without overflow (written out: an inlined call
+        # compiles slower than these lines)
+        u = z - rest[i]
+        e = np.exp(-abs(u))
+        p = 1.0 / (1.0 + e) if u >= 0.0 else e / (1.0 + e)
+        slope += sw[i] * x * (p - Y[i, k])
+        if exact:
+            loss = u + np.log1p(e) if u > 0.0 else np.log1p(e)
+            f += sw[i] * (loss - Y[i, k] * u)
+            curvature += sw[i] * x * x * p * (1.0 - p)
         else:
-            u = z - rest[i]
-            p = sigmoid(u)
-            f += sw[i] * logistic_loss(Y[i, k], u)
-            d1 += sw[i] * x * (p - Y[i, k])
-            d2 += sw[i] * x * x * p * (1.0 - p)
-    return f, d1, d2
+            # p (1 - p) as e / (1 + e)^2: accurate where p saturates
+            c = e / ((1.0 + e) * (1.0 + e))
+            if t != s:
+                e = np.exp(-abs(Z[i, k] + t * x - rest[i]))
+                c = min(c, e / ((1.0 + e) * (1.0 + e)))
+            curvature += sw[i] * x * x * c
+    return f, slope, curvature
 
 
 @njit(**_JIT)
@@ -119,7 +145,7 @@ def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
     chase round-off).
     """
     s = 0.0
-    f, d1, d2 = _loss_along(datafit, Z, k, rows, vals, 0.0, rest)
+    f, d1, d2 = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, True)
     f_zero = f
     for _ in range(_MAX_1D_STEPS):
         g = d1 + ridge * s
@@ -130,7 +156,7 @@ def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
         accepted = False
         for _ in range(60):
             t = s + step
-            f_t, d1_t, d2_t = _loss_along(datafit, Z, k, rows, vals, t, rest)
+            f_t, d1_t, d2_t = _along_column(datafit, Z, k, rows, vals, t, t, rest, True)
             f_t += 0.5 * ridge * t * t
             if f_t <= f + 1e-4 * step * g:
                 accepted = True
@@ -148,57 +174,6 @@ def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
 
 
 @njit(**_JIT)
-def _slope_and_curvature(datafit, Z, k, rows, vals, s, t, rest):
-    """Slope of the datafit along the column at ``s``; a lower bound of its curvature from ``s`` to ``t``.
-
-    A sample's curvature along its logit is ``p (1 - p)``, a unimodal function
-    of the logit (``p`` is a sigmoid of it, against the other classes' logits
-    for the multinomial loss): its minimum over an interval is at an end. The
-    squared loss has curvature 1.
-    """
-    code, Y, sw = datafit.code, datafit.Y, datafit.sw
-    slope = 0.0
-    curvature = 0.0
-    for q in range(rows.shape[0]):
-        i = np.int64(rows[q])
-        x = vals[q]
-        if sw[i] == 0.0 or x == 0.0:
-            continue
-        if code == SQUARED:
-            slope += sw[i] * x * (Z[i, k] + s * x - Y[i, k])
-            curvature += sw[i] * x * x
-            continue
-        u = Z[i, k] + s * x - rest[i]
-        slope += sw[i] * x * (sigmoid(u) - Y[i, k])
-        c = _sigmoid_slope(u)
-        if t != s:
-            c = min(c, _sigmoid_slope(Z[i, k] + t * x - rest[i]))
-        curvature += sw[i] * x * x * c
-    return slope, curvature
-
-
-@njit(**_JIT)
-def _logsumexp_others(Z, i, k):
-    """``logsumexp`` of row ``i`` of ``Z`` without column ``k``."""
-    zmax = -np.inf
-    for l in range(Z.shape[1]):
-        if l != k and Z[i, l] > zmax:
-            zmax = Z[i, l]
-    acc = 0.0
-    for l in range(Z.shape[1]):
-        if l != k:
-            acc += np.exp(Z[i, l] - zmax)
-    return zmax + np.log(acc)
-
-
-@njit(**_JIT)
-def _sigmoid_slope(u):
-    """``p (1 - p)`` with ``p = sigmoid(u)``, accurate where ``p`` saturates."""
-    e = np.exp(-abs(u))
-    return e / ((1.0 + e) * (1.0 + e))
-
-
-@njit(**_JIT)
 def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     """Whether a coordinate at zero surely stays there: no value along it beats zero by ``cost``.
 
@@ -210,7 +185,7 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     ``t`` is twice the Newton step, or ``|g| / ridge`` if shorter, which
     ``s*`` never passes. Two passes over the column at most.
     """
-    g, h = _slope_and_curvature(datafit, Z, k, rows, vals, 0.0, 0.0, rest)
+    _, g, h = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, False)
     limit = 2.0 * cost * (1.0 - _SCREEN_MARGIN)  # g^2 / (2 m) <= cost  <=>  g^2 <= limit * m
     gg = g * g
     if gg <= limit * ridge:
@@ -223,19 +198,22 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     if ridge > 0.0:
         reach = min(reach, abs(g) / ridge)
     t = -reach if g > 0.0 else reach
-    slope_t, m = _slope_and_curvature(datafit, Z, k, rows, vals, t, 0.0, rest)
+    _, slope_t, m = _along_column(datafit, Z, k, rows, vals, t, 0.0, rest, False)
     if (slope_t + ridge * t) * t < 0.0:  # still descending at t: s* lies beyond
         return False
     return gg <= limit * (m + ridge)
 
 
 @njit(**_JIT)
-def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen):
+def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen, b, ones,
+             intercept):
     """L0 coordinate descent over features ``j_start:j_stop`` of row ``k``, in place in ``W`` and ``Z``.
 
     With ``screen``, a coordinate at zero that :func:`cannot_enter` is left
-    there without its exact minimisation (the same decision, cheaper).
-    Returns whether the support changed and the largest relative move.
+    there without its exact minimisation (the same decision, cheaper). With
+    ``intercept``, the intercept ``b[k]`` (the column ``ones``) then moves to
+    its exact minimiser. Returns whether the support changed and the largest
+    relative move.
     """
     n = X.n_samples
     support_changed = False
@@ -264,16 +242,12 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen
         if new != 0.0:
             for q in range(rows.shape[0]):
                 Z[rows[q], k] += new * vals[q]
+    if intercept:
+        s, _, _ = minimise_along(datafit, Z, k, all_rows, ones, 0.0, rest)
+        b[k] += s
+        for i in range(n):
+            Z[i, k] += s
     return support_changed, max_move
-
-
-@njit(**_JIT)
-def intercept_sweep(datafit, Z, b, k, all_rows, ones):
-    """Move the intercept of row ``k`` to its exact minimiser, in place in ``b`` and ``Z``."""
-    s, _, _ = minimise_along(datafit, Z, k, all_rows, ones, 0.0, logits_against(datafit, Z, k))
-    b[k] += s
-    for i in range(Z.shape[0]):
-        Z[i, k] += s
 
 
 def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones, screen):
@@ -285,14 +259,15 @@ def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones,
     changed, max_move = False, 0.0
     for k in range(W.shape[0]):
         j = 0
-        while j < p:
+        while True:  # at least one call: the intercept moves in the last one
             done = cum[j - 1] if j else 0
             stop = min(p, max(j + 1, int(np.searchsorted(cum, done + ENTRIES_PER_CALL, "right"))))
-            c, m = l0_sweep(design, datafit, Z, W, k, j, stop, cost, ridge, all_rows, screen)
+            c, m = l0_sweep(design, datafit, Z, W, k, j, stop, cost, ridge, all_rows, screen, b,
+                            ones, fit_intercept and stop == p)
             changed, max_move = changed or c, max(max_move, m)
             j = stop
-        if fit_intercept:
-            intercept_sweep(datafit, Z, b, k, all_rows, ones)
+            if j == p:
+                break
     return changed, max_move
 
 
