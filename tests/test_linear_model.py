@@ -349,6 +349,30 @@ def test_smooth_solvers_are_optimal_and_agree(monkeypatch, penalty, n_classes, s
         np.testing.assert_allclose(est.intercept_, fits["cd"].intercept_, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("solver", ["exact", "cg"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_binary_smooth_solvers_weights_are_repeated_rows(monkeypatch, solver, sparse, dtype):
+    """Exact-Hessian Newton and Newton-CG: integer weights give the fit of repeated rows."""
+    _force_smooth_solver(monkeypatch, solver)
+    X, y = _problem(2, seed=31)
+    if sparse:
+        X = sp.csc_matrix(X * (np.random.RandomState(1).rand(*X.shape) < 0.5))
+    X = X.astype(dtype)
+    sw = np.random.RandomState(3).randint(0, 4, size=y.shape[0])
+    rep = np.repeat(np.arange(y.shape[0]), sw)
+    fits = []
+    for args in ((X, y, sw), (X[rep], y[rep], None)):
+        est = RegularizedLogisticRegression(alpha=1e-3, tol=1e-10, max_iter=200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            est.fit(*args[:2], sample_weight=args[2])
+        assert kkt_violation(est, *args) <= 1e-9
+        fits.append(est)
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, rtol=1e-6, atol=1e-8)
+
+
 @pytest.mark.parametrize("penalty", ["l2", None])
 def test_multinomial_full_hessian_matches_lbfgs_and_repeated_rows(monkeypatch, penalty):
     """The full softmax Hessian solver: lbfgs's objective, and integer weights = repeated rows."""

@@ -177,6 +177,26 @@ def test_same_objective_as_sklearn(penalty, l1_ratio, problem, fit_intercept, we
         np.testing.assert_allclose(ours.coef_, coef, rtol=1e-4, atol=1e-5 * np.abs(coef).max())
 
 
+@pytest.mark.parametrize("solver", ["exact", "cg"])
+@pytest.mark.parametrize("layout", ["dense", "sparse", "float32"])
+def test_ridge_solvers_give_the_closed_form(monkeypatch, solver, layout):
+    """L2 through exact-Hessian Newton (one Cholesky solve) and through Newton-CG: the closed form."""
+    import skreg._path as solvers
+    import skreg._smooth as smooth
+
+    monkeypatch.setattr(smooth, "_EXACT_MAX_FEATURES", 10**9 if solver == "exact" else -1)
+    monkeypatch.setattr(smooth, "_EXACT_MAX_PASSES_SPARSE", np.inf)
+    monkeypatch.setattr(solvers, "_CG_MIN_ENTRIES", 0 if solver == "cg" else 10**18)
+    X, y = sparse_problem(seed=4) if layout == "sparse" else dense_problem(seed=4)
+    if layout == "float32":
+        X = X.astype(np.float32)
+    sw = _sample_weight(X.shape[0])
+    est = _fit(X, y, sw, penalty="l2", alpha=0.05, tol=1e-10)
+    w, b = _ridge_reference(X.astype(np.float64), y, 0.05, sw, True)
+    np.testing.assert_allclose(est.coef_, w, rtol=1e-7, atol=1e-8)
+    assert est.intercept_ == pytest.approx(b, rel=1e-7, abs=1e-8)
+
+
 def test_unpenalized_equals_least_squares_and_score_is_r2():
     X, y = diabetes()
     sw = _sample_weight(X.shape[0])
