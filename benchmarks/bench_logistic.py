@@ -748,10 +748,17 @@ def main(argv=None):
     log(f"bench_logistic: {' '.join(f'{k} {v}' for k, v in versions.items())}; "
         f"{os.cpu_count()} CPUs")
     if args.l2:
+        load_before = os.getloadavg()[0]
         table = bench_l2(args.repeats, log, args.quick)
+        load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+        log(load)
         if args.out:
+            cmd = " ".join(f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS",)
+                           if k in os.environ)
+            cmd += " python " + " ".join([os.path.relpath(__file__, os.getcwd())] + sys.argv[1:])
             with open(args.out, "w") as f:
                 f.write("# skreg L2 vs scikit-learn lbfgs\n\n"
+                        f"Command: `{cmd.strip()}` ({load}; the ratios are interleaved).\n\n"
                         f"Versions: {', '.join(f'{k} {v}' for k, v in versions.items())}; "
                         f"{os.cpu_count()} CPUs. Repeats: {args.repeats} (interleaved, median). "
                         f"lbfgs at tol {LBFGS_TOL:g}; skreg's tol tightened from 1e-4 until its "
