@@ -191,9 +191,10 @@ def exact_hessian_affordable(design, datafit):
     constant = datafit.code == SQUARED  # formed once per fit
     if not design.is_sparse:
         return constant or p <= 2 * _EXACT_MAX_PASSES_DENSE
-    budget = _EXACT_MAX_PASSES_SPARSE * (4 if constant else 1) * max(
-        float(design.indices.shape[0]), 1.0)
-    if p ** 3 / 3 > budget:
+    nnz = float(design.indices.shape[0])
+    budget = _EXACT_MAX_PASSES_SPARSE * (4 if constant else 1) * max(nnz, 1.0)
+    # sum_i nnz(x_i)^2 >= nnz^2 / n: most designs are decided without counting the rows.
+    if p ** 3 / 3 + _SPARSE_PRODUCT_COST * nnz * nnz / max(design.n_samples, 1) > budget:
         return False
     row_nnz = np.bincount(design.indices, minlength=design.n_samples).astype(np.float64)
     return _SPARSE_PRODUCT_COST * float(row_nnz @ row_nnz) + p ** 3 / 3 <= budget
