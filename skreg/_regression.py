@@ -190,7 +190,8 @@ class RegularizedLinearRegression(_PenalizedLeastSquares):
     (Newton-CG). A 2-D ``y`` is solved target by target: the objective is
     a sum over targets, so this is also the joint solution, for every
     penalty. Dense input is used in Fortran order (C-ordered input is copied
-    once), float32 is read without an upcast copy, sparse input as CSC and
+    once), float32 is read without an upcast copy (X whose float64 copy takes at most
+    1 MB is read as float64: the same fit, without compiling float32 kernels), sparse input as CSC and
     never densified.
 
     Examples

@@ -118,21 +118,34 @@ def as_csr(X):
     return _sorted_int32_sparse(X, "csr")
 
 
+#: Float32 X whose float64 copy takes at most this many bytes is read as
+#: float64: the copy costs less than compiling the kernels' float32 signatures
+#: (seconds of cold start), and the fit is the same (every float32 value is
+#: exact in float64; the kernels accumulate in float64 either way). Larger
+#: float32 X is read as it is, without a copy.
+SMALL_FLOAT32_BYTES = 1 << 20
+
+
 def to_design(X):
     """Wrap validated dense or sparse ``X`` into a :data:`Design` for the CD kernels.
 
     Dense input that is already Fortran-ordered float32/float64 is used
     without any copy (also when it is read-only, see :func:`kernel_view`);
     C-ordered input is copied once to Fortran order (the kernels read
-    columns).
+    columns). Small float32 input is read as float64
+    (:data:`SMALL_FLOAT32_BYTES`).
     """
     n_samples, n_features = X.shape
     if sp.issparse(X):
         X = as_csc(X)
-        empty = np.empty(0, dtype=X.dtype)
-        data, indices, indptr = (kernel_view(a) for a in (X.data, X.indices, X.indptr))
+        data = X.data
+        if data.dtype == np.float32 and 2 * data.nbytes <= SMALL_FLOAT32_BYTES:
+            data = data.astype(np.float64)
+        empty = np.empty(0, dtype=data.dtype)
+        data, indices, indptr = (kernel_view(a) for a in (data, X.indices, X.indptr))
         return Design(empty, data, indices, indptr, True, n_samples, n_features)
-    if X.dtype not in FLOAT_DTYPES:
+    if X.dtype not in FLOAT_DTYPES or (X.dtype == np.float32
+                                       and 2 * X.nbytes <= SMALL_FLOAT32_BYTES):
         X = X.astype(np.float64)
     X = np.asfortranarray(X)
     flat = kernel_view(X).ravel(order="F")  # a view for Fortran-ordered X

@@ -307,7 +307,8 @@ class RegularizedLogisticRegression(LinearClassifierMixin, SparseCoefMixin, Base
     multinomial problems the model is the full softmax Hessian (all classes
     in one step, one line search); the coefficients of each feature are
     moved to their penalty-optimal shift across classes. Dense input is used in Fortran order (C-ordered input is
-    copied once), float32 is read without an upcast copy, sparse input is
+    copied once), float32 is read without an upcast copy (X whose float64 copy takes at most
+    1 MB is read as float64: the same fit, without compiling float32 kernels), sparse input is
     converted to CSC and never densified.
 
     Extreme inputs (tests/test_bad_input.py): the solver squares the entries
