@@ -670,12 +670,14 @@ class StrongRule:
     the first working set is the support plus the others, and the full KKT
     certificate afterwards brings back any feature the rule discarded wrongly.
     It also keeps the predictions at that solution, so the next point does
-    not recompute ``X W^T + b``.
+    not recompute ``X W^T + b``, and the solution before it (``previous``:
+    ``(W, b, alpha)`` or None), from which a solver may extrapolate.
     """
 
     def __init__(self):
         self.grad = None
         self.alpha = None
+        self.previous = None
         self._point = None
 
     def predictions(self, W, b):
@@ -704,6 +706,8 @@ class StrongRule:
 
     def update(self, grad, alpha, W, b, Z):
         """Remember a solution of the path: its gradient, ``alpha`` and predictions."""
+        if self._point is not None:
+            self.previous = (self._point[0], self._point[1].copy(), self.alpha)
         self.grad, self.alpha = grad, alpha
         self._point = (W.copy(), b.copy(), Z)
 

@@ -53,9 +53,11 @@ from ._cd import (
     design_operator,
     select_working_set,
     starting_point,
+    x_dot,
 )
 from .datafits import _HESS_FLOOR
 from .penalties import coordinate_violation, prox
+from .penalties import value as penalty_value
 
 #: Consecutive Newton steps whose predicted decrease is below round-off and
 #: which do not halve the best working-set KKT violation before the solver
@@ -421,13 +423,14 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
 
 def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b, Z, cols,
                                   inner_tol, tol, scale, max_steps, model, stall, work,
-                                  certify_now):
+                                  certify_now, at_start=None):
     """Proximal Newton steps on the features ``cols`` until their KKT violation is ``<= inner_tol``.
 
     Whenever the working set's violation reaches ``tol`` (the solver's
     target), the full certificate is computed (``certify_now(steps, G)``,
     from the per-sample gradient the model has already: no pass over the
-    logits) and the solve stops as soon as it holds.
+    logits) and the solve stops as soon as it holds. ``at_start``:
+    :func:`softmax` at ``Z`` if the caller has it.
 
     ``stall`` (``[best violation, stalled steps]``, kept across calls) tracks
     floating-point stagnation: a step whose predicted decrease is below
@@ -442,7 +445,7 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
     allowed[cols] = True
     n_steps = 0
     measurable = True
-    at_step = None
+    at_step = at_start
     while True:
         P, f0 = (softmax(model, datafit.sw, np.ascontiguousarray(Z.T)) if at_step is None
                  else at_step)
@@ -474,6 +477,44 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
             stall[1] = 0.0
 
 
+def extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model):
+    """Move a path's warm start along the path when that lowers the objective.
+
+    Between changes of the support, the solution moves smoothly with
+    ``log(alpha)``: the last two solutions of the path predict the next one
+    to first order (their difference scaled by the ratio of the ``log(alpha)``
+    steps, 1 on a geometric grid). Only coordinates non-zero at the last
+    solution that keep their sign move, so the support (and the strong
+    rule's working set) stays as it is. Taken, in place in ``W``, ``b``,
+    ``Z``, if its objective is lower; the solver then starts closer to the
+    solution (on digits' 50-point path: half the coordinate-descent epochs).
+    Returns ``(P, loss)`` at the start kept (:func:`softmax`).
+    """
+    start = softmax(model, datafit.sw, np.ascontiguousarray(Z.T))
+    previous = strong_rule.previous
+    if previous is None or previous[0].shape != W.shape:
+        return start
+    W0, b0, alpha0 = previous
+    alpha1 = strong_rule.alpha
+    if not alpha0 > alpha1 > penalty.alpha:
+        return start
+    gamma = min(2.0, np.log(alpha1 / penalty.alpha) / np.log(alpha0 / alpha1))
+    moved = W + gamma * (W - W0)
+    keep = (W != 0.0) & (np.sign(moved) == np.sign(W))
+    if not keep.any():
+        return start
+    step = np.where(keep, moved - W, 0.0)
+    db = gamma * (b - b0)
+    Z_new = Z + x_dot(X_op, step.T) + db
+    guess = softmax(model, datafit.sw, np.ascontiguousarray(Z_new.T))
+    if guess[1] + penalty_value(penalty, W + step) >= start[1] + penalty_value(penalty, W):
+        return start
+    W += step
+    b += db
+    Z[:] = Z_new
+    return guess
+
+
 def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,
                          verbose=False, scale=None, strong_rule=None):
     """Fit multinomial L1 / elastic net in place in ``W`` (K, p) and ``b`` (K,).
@@ -501,6 +542,8 @@ def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max
     ws_size = ws_start if use_ws else p
     screened = (strong_rule.working_sets(W, penalty)
                 if strong_rule is not None and use_ws and not zero_start else None)
+    at_start = (extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model)
+                if screened is not None else None)
     n_iter = 0
     cols = np.empty(0, dtype=np.int64)
     stall = np.array([np.inf, 0.0])
@@ -544,7 +587,8 @@ def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max
             tol_abs = inner_tol = certify.kkt_tol
         steps, stalled, done = solve_multinomial_working_set(
             design, datafit, penalty, fit_intercept, W, b, Z, cols, inner_tol, tol_abs,
-            certify.scale, max_iter - n_iter, model, stall, work, certify_now)
+            certify.scale, max_iter - n_iter, model, stall, work, certify_now, at_start)
+        at_start = None
         n_iter += steps
         # Nothing to do on an unchanged working set whose violation is met
         # (the full pass disagrees by round-off): report the certificate as it is.
