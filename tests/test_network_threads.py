@@ -26,18 +26,23 @@ def _fit(est, X, y, threads):
         return est.fit(X, y)
 
 
-@pytest.mark.parametrize("Est, extra", [
-    (ElasticNetMLPClassifier, {}),
+@pytest.mark.parametrize("Est, extra, sparse", [
+    (ElasticNetMLPClassifier, {}, False),
     (ElasticNetMLPClassifier, {"penalty": "l1", "dropout": 0.2, "input_noise": 0.1,
-                               "group_alpha": 0.01}),
-    (ElasticNetMLPRegressor, {"solver": "sgd", "max_norm": 2.0}),
+                               "group_alpha": 0.01}, False),
+    (ElasticNetMLPClassifier, {"penalty": "l1", "dropout": 0.2, "input_noise": 0.1}, True),
+    (ElasticNetMLPRegressor, {"solver": "sgd", "max_norm": 2.0}, False),
+    (ElasticNetMLPRegressor, {"max_grad_norm": 0.5}, True),
 ])
-def test_two_threads_same_model_as_one(Est, extra, monkeypatch):
+def test_two_threads_same_model_as_one(Est, extra, sparse, monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((600, 100))
     y = (X[:, 0] * X[:, 1] > 0).astype(int) if Est is ElasticNetMLPClassifier else X[:, 0] ** 2
+    if sparse:
+        X = sp.csr_matrix(X * (rng.random(X.shape) < 0.5))
     calls = []
-    monkeypatch.setattr(_training.SplitPass, "run", _counting(_training.SplitPass.run, calls))
+    monkeypatch.setattr(_training.SplitPass, "train_step",
+                        _counting(_training.SplitPass.train_step, calls))
     params = dict(hidden_layer_sizes=(128, 64), batch_size=128, max_iter=5, random_state=0,
                   **extra)
     one = _fit(Est(**params), X, y, 1)
@@ -135,7 +140,8 @@ def test_no_helper_while_other_fits_run(monkeypatch):
     monkeypatch.setattr(_training, "_helper_thread", lambda: _Counting(helper, submitted))
     monkeypatch.setattr(_training, "fits_running", lambda: 2)
     calls = []
-    monkeypatch.setattr(_training.SplitPass, "run", _counting(_training.SplitPass.run, calls))
+    monkeypatch.setattr(_training.SplitPass, "train_step",
+                        _counting(_training.SplitPass.train_step, calls))
     two = _fit(ElasticNetMLPRegressor(**params), X, y, 2)
     assert len(calls) == 2 * 5 and submitted == []  # split batches, both halves here
     for a, b in zip(one.coefs_, two.coefs_):

@@ -110,24 +110,49 @@ class Optimizer:
 
     def step(self):
         """One update from the gradient in ``grad``."""
-        th, gr, nw, n_params = self.theta, self.grad, self.n_weights, self.n_params
+        gr = self.grad
         if self.max_grad_norm is not None:
             norm = float(np.sqrt(np.dot(gr, gr)))
             if norm > self.max_grad_norm:
                 gr *= gr.dtype.type(self.max_grad_norm / norm)
+        self.begin_step()
+        self.update(0, self.n_weights)
+        self.update(self.n_weights, self.n_params)
+        self.end_step()
+
+    def begin_step(self):
+        """Start a step taken in parts: count it (Adam's bias corrections).
+
+        :meth:`step` without the gradient clipping is ``begin_step``, then
+        :meth:`update` over segments covering ``theta`` (in any order, from
+        any thread: the updates are elementwise), then :meth:`end_step`.
+        """
         self.n_steps += 1
-        t = self.n_steps
         if self.adam:
+            t = self.n_steps
             sc = self.adam_constants
             sc[6] = 1.0 / (1.0 - self.b1 ** t)
             sc[7] = 1.0 / (1.0 - self.b2 ** t)
-            K._adam_prox_segment(th, gr, self.m, self.v, 0, nw, sc, self.l2, self.l1)
-            K._adam_prox_segment(th, gr, self.m, self.v, nw, n_params, sc, self.zero, self.zero)
+
+    def update(self, lo, hi):
+        """Adam / SGD with the L1 prox on ``theta[lo:hi]``.
+
+        A segment lies in the penalized weights (``hi <= n_weights``) or in
+        the unpenalized rest (``lo >= n_weights``).
+        """
+        th, gr = self.theta, self.grad
+        if lo < self.n_weights:
+            l2, l1 = self.l2, self.l1
         else:
-            K._sgd_prox_segment(th, gr, self.m, 0, nw, self.lr, self.momentum, self.nesterov,
-                                self.l2, self.l1)
-            K._sgd_prox_segment(th, gr, self.m, nw, n_params, self.lr, self.momentum,
-                                self.nesterov, self.zero, self.zero)
+            l2 = l1 = self.zero
+        if self.adam:
+            K._adam_prox_segment(th, gr, self.m, self.v, lo, hi, self.adam_constants, l2, l1)
+        else:
+            K._sgd_prox_segment(th, gr, self.m, lo, hi, self.lr, self.momentum, self.nesterov,
+                                l2, l1)
+
+    def end_step(self):
+        """The steps on whole blocks: the group prox and the max-norm projection."""
         if self.group_alpha > 0.0:
             if self.adam:
                 sc = self.adam_constants

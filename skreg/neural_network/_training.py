@@ -115,19 +115,20 @@ class BatchPass:
             self.xv = np.empty_like(inputs.data) if self.perturb else inputs.data
         else:
             self.XB = np.zeros((B, sizes[0]), dtype=dt)
+        self.sizes = sizes
         self._cache = {}
 
-    def _views(self, b):
-        """The buffers cut to ``b`` rows (cached: an epoch has at most two batch sizes)."""
-        v = self._cache.get(b)
+    def _views(self, lo, hi):
+        """Rows ``lo:hi`` of the buffers (cached: an epoch has at most two batch sizes)."""
+        v = self._cache.get((lo, hi))
         if v is None:
             def cut(bufs):
-                return [None if M is None else M[:b] for M in bufs]
+                return [None if M is None else M[lo:hi] for M in bufs]
 
             v = (cut(self.Z), cut(self.G), cut(self.A), cut(self.D),
                  cut(self.XH) if self.bn else None,
-                 None if self.XB is None else self.XB[:b])
-            self._cache[b] = v
+                 None if self.XB is None else self.XB[lo:hi])
+            self._cache[(lo, hi)] = v
         return v
 
     def run(self, rows, targets, w, scale, epoch):
@@ -136,11 +137,28 @@ class BatchPass:
         Leaves the gradient of ``scale * loss`` in ``grad`` (biases of
         batch-norm layers excepted: their gradient stays 0).
         """
-        b = rows.shape[0]
+        loss = self.forward_deltas(rows, 0, rows.shape[0], targets, w, scale, epoch,
+                                   self.grads.intercepts)
+        if np.isfinite(loss):
+            for l in range(self.L):
+                self.weight_gradient(l, rows, 0, self.sizes[l])
+        return loss
+
+    def forward_deltas(self, rows, lo, hi, targets, w, scale, epoch, bias_grads):
+        """Forward and backward pass of the batch's rows ``lo:hi``, all but the weight gradients.
+
+        Leaves every layer's pre-activation gradients ("deltas") of those rows
+        in the ``G`` buffers and the rows' bias gradients in ``bias_grads``
+        (per layer); returns the rows' weighted loss. Rows are independent
+        here (batch norm aside, which needs ``lo:hi`` to be the whole batch),
+        so two threads can each take a part of the batch.
+        """
+        b = hi - lo
         L = self.L
+        rows = rows[lo:hi]
         Ws, bs = self.params.coefs, self.params.intercepts
         drop, bn, inp = self.drop, self.bn, self.inputs
-        Zs, Gs, As, Ds, XHs, XB = self._views(b)
+        Zs, Gs, As, Ds, XHs, XB = self._views(lo, hi)
         wb = None
         if bn:
             wr = w[rows]
@@ -173,71 +191,142 @@ class BatchPass:
         Z = Zs[L - 1]
         if L > 1:
             np.dot(As[L - 2], Ws[L - 1], out=Z)
-        loss = self.output_loss(Z, bs[L - 1], Gs[L - 1], self.grads.intercepts[L - 1], targets,
-                                w, rows, scale)
+        loss = self.output_loss(Z, bs[L - 1], Gs[L - 1], bias_grads[L - 1], targets, w, rows,
+                                scale)
         if not np.isfinite(loss):
             return loss
-        # ---- backward
-        GWs, gbs = self.grads.coefs, self.grads.intercepts
+        # ---- backward (the deltas; the weight gradients need all rows: weight_gradient)
         for l in range(L - 1, 0, -1):
-            G = Gs[l]
-            np.dot(As[l - 1].T, G, out=GWs[l])
             k = l - 1
             Gp = Gs[k]
-            np.dot(G, Ws[l].T, out=Gp)
+            np.dot(Gs[l], Ws[l].T, out=Gp)
             use_d = drop[l] > 0.0
             # the hidden bias gradient (column sums) comes out of the same kernel
-            self.backward_act(Gp, Zs[k], Ds[k] if use_d else Gp, gbs[k], use_d, not bn)
+            self.backward_act(Gp, Zs[k], Ds[k] if use_d else Gp, bias_grads[k], use_d, not bn)
             if bn:
                 K._batch_norm_backward(Gp, XHs[k], self.stats[k], self.params.bn_scales[k],
                                        self.grads.bn_scales[k], self.grads.bn_shifts[k], wb)
-        if self.sparse:
-            K._sparse_backward(self.xv, inp.indices, inp.indptr, rows, Gs[0], GWs[0])
-        else:
-            np.dot(XB.T, Gs[0], out=GWs[0])
         return loss
+
+    def weight_gradient(self, l, rows, a, c):
+        """Rows ``a:c`` of layer ``l``'s weight gradient, from every row of the batch ``rows``.
+
+        ``grad W_l[a:c] = A_{l-1}[:, a:c]^T G_l`` (``A_{-1}`` the input batch):
+        the rows of ``W_l`` are the inputs of layer ``l``, so two threads can
+        each take a block of them without adding partial gradients. Sparse
+        input's first layer is computed whole (``a, c`` ignored).
+        """
+        b = rows.shape[0]
+        G = self.G[l][:b]
+        GW = self.grads.coefs[l]
+        if l > 0:
+            np.dot(self.A[l - 1][:b, a:c].T, G, out=GW[a:c])
+        elif self.sparse:
+            inp = self.inputs
+            K._sparse_backward(self.xv, inp.indices, inp.indptr, rows, G, GW)
+        else:
+            np.dot(self.XB[:b, a:c].T, G, out=GW[a:c])
 
 
 class SplitPass:
-    """A :class:`BatchPass` over each half of a mini-batch, the two halves on two threads.
+    """Training steps with each mini-batch's work shared by two threads.
 
-    The second half's gradient goes to its own buffer and is added to
-    ``grad``; both halves use the whole batch's ``scale``, so the sum is the
-    batch gradient up to the order of the float additions. Dropout masks and
-    input noise are keyed by the rows' content, hence the same as in a
-    one-thread pass. Not for batch norm (its statistics need the whole batch).
-    Each half runs its GEMMs on one BLAS thread: the caller pins BLAS to one.
-    While fits run in other threads (a threaded search) both halves run here:
-    the same halves, hence the same result.
+    A step has two parts, each shared between this thread and the helper
+    thread: (1) the forward and backward passes (:meth:`BatchPass.forward_deltas`),
+    rows split in halves: rows are independent until the weight gradients;
+    (2) the weight gradients (:meth:`BatchPass.weight_gradient`), split by
+    the rows of every weight matrix (the inputs of the layer), each thread
+    then running the optimizer's update on the parameters whose gradient it
+    just computed. Nothing is summed across threads but the small bias
+    gradients, so the result is the one-thread step up to the rounding of
+    differently blocked products. Dropout masks and input noise are keyed by
+    the rows' content, hence the same as in a one-thread pass. Not for batch
+    norm (its statistics need the whole batch). Each thread's products run
+    on one BLAS thread: the caller pins BLAS to one. With gradient clipping
+    (a norm over the whole gradient) the optimizer runs after part (2), on
+    this thread. While fits run in other threads (a threaded search) both
+    shares of each part run here: the same shares, hence the same result.
     """
 
-    def __init__(self, inputs, keys, settings, layout, theta, grad, running, B):
-        half = (B + 1) // 2
-        self.grad, self.grad2 = grad, np.zeros_like(grad)
-        self.first = BatchPass(inputs, keys, settings, layout, theta, grad, running, half)
-        self.second = BatchPass(inputs, keys, settings, layout, theta, self.grad2, running, half)
+    def __init__(self, inputs, keys, settings, layout, theta, grad, running, B, optimizer):
+        self.batch = BatchPass(inputs, keys, settings, layout, theta, grad, running, B)
+        self.opt = optimizer
+        self.fused = optimizer.max_grad_norm is None
+        self.second_bias_grads = [np.zeros_like(g) for g in self.batch.grads.intercepts]
+        # part (2): (layer, first row, end row, theta offset of the first row, of the end row)
+        shares = ([], [])
+        for l, (off, fan_in, fan_out) in enumerate(zip(layout.w_off, layout.sizes[:-1],
+                                                       layout.sizes[1:])):
+            if l == 0 and inputs.sparse:  # the CSR product scatters into every row
+                bounds = ((1, 0, fan_in),)
+            else:
+                h = fan_in // 2
+                bounds = ((0, 0, h), (1, h, fan_in))
+            for k, a, c in bounds:
+                if c > a:
+                    shares[k].append((l, a, c, off + a * fan_out, off + c * fan_out))
+        self.shares = shares
 
-    def run(self, rows, targets, w, scale, epoch):
-        """:meth:`BatchPass.run` over ``rows``, the second half on the helper thread."""
-        h = (rows.shape[0] + 1) // 2
-        if h == rows.shape[0]:  # a one-row batch
-            return self.first.run(rows, targets, w, scale, epoch)
-        args = (rows[h:], targets, w, scale, epoch)
-        if fits_running() > 1:  # fits started in other threads have the other core
-            loss = self.first.run(rows[:h], targets, w, scale, epoch)
-            loss += self.second.run(*args)
+    def train_step(self, rows, targets, w, scale, epoch):
+        """Forward, backward and optimizer step for the batch ``rows``; returns its loss.
+
+        The parameters are left unchanged when the loss is not finite.
+        """
+        bp = self.batch
+        b = rows.shape[0]
+        h = (b + 1) // 2
+        if h == b:  # a one-row batch
+            loss = bp.run(rows, targets, w, scale, epoch)
+            if np.isfinite(loss):
+                self.opt.step()
+            return loss
+        first, second = _both_threads(
+            lambda: bp.forward_deltas(rows, 0, h, targets, w, scale, epoch,
+                                      bp.grads.intercepts),
+            lambda: bp.forward_deltas(rows, h, b, targets, w, scale, epoch,
+                                      self.second_bias_grads))
+        loss = first + second
+        if not np.isfinite(loss):
+            return loss
+        for g, g2 in zip(bp.grads.intercepts, self.second_bias_grads):
+            np.add(g, g2, out=g)
+        opt = self.opt
+        if self.fused:
+            opt.begin_step()
+        _both_threads(lambda: self._share(0, rows), lambda: self._share(1, rows))
+        if self.fused:
+            opt.end_step()
         else:
-            other = _helper_thread().submit(self.second.run, *args)
-            loss = self.first.run(rows[:h], targets, w, scale, epoch)
-            # a helper that has not started yet (another process holds the core) is not
-            # waited for: this thread computes the second half itself, the same way
-            loss += self.second.run(*args) if other.cancel() else other.result()
-        np.add(self.grad, self.grad2, out=self.grad)
+            opt.step()
         return loss
 
+    def _share(self, k, rows):
+        """Thread ``k``'s weight-gradient blocks, each followed by its optimizer update."""
+        fused, opt = self.fused, self.opt
+        for l, a, c, lo, hi in self.shares[k]:
+            self.batch.weight_gradient(l, rows, a, c)
+            if fused:
+                opt.update(lo, hi)
+        if fused and k == 0:  # the biases (and batch-norm parameters): gradients are ready
+            opt.update(opt.n_weights, opt.n_params)
 
-#: Rows x weights of a mini-batch below which it is not split across two threads: the
-#: hand-over to the helper thread and the gradient sum cost about what a half saves.
+
+def _both_threads(first, second):
+    """``(first(), second())``, the second on the helper thread when the core is free.
+
+    While fits run in other threads (they have the other core) both run here.
+    A helper that has not started yet (another process holds the core) is not
+    waited for: this thread computes ``second`` itself, the same way.
+    """
+    if fits_running() > 1:
+        return first(), second()
+    other = _helper_thread().submit(second)
+    a = first()
+    return a, (second() if other.cancel() else other.result())
+
+
+#: Rows x weights of a mini-batch below which it is not split across two threads: the two
+#: hand-overs to the helper thread cost about what a share saves.
 SPLIT_MIN_WORK = 1 << 21
 _HELPER = []
 _HELPER_LOCK = threading.Lock()
@@ -279,9 +368,19 @@ def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, runnin
     n = order.shape[0]
     B = int(min(batch_size, n))
     grad = np.zeros_like(theta)
-    ps = (SplitPass if two_threads else BatchPass)(inputs, keys, settings, layout, theta, grad,
-                                                   running, B)
     opt = Optimizer(optimizer_settings, layout, theta, grad, optimizer_state)
+    if two_threads:
+        train_step = SplitPass(inputs, keys, settings, layout, theta, grad, running, B,
+                               opt).train_step
+    else:
+        ps = BatchPass(inputs, keys, settings, layout, theta, grad, running, B)
+
+        def train_step(rows, targets, w, scale, epoch):
+            loss = ps.run(rows, targets, w, scale, epoch)
+            if np.isfinite(loss):
+                opt.step()
+            return loss
+
     order = np.ascontiguousarray(order, dtype=np.int64)
     epoch = int(epoch)
     loss = 0.0
@@ -289,11 +388,10 @@ def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, runnin
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, n, B):
             rows = order[start:start + B]
-            batch_loss = ps.run(rows, targets, w, n / rows.shape[0], epoch)
+            batch_loss = train_step(rows, targets, w, n / rows.shape[0], epoch)
             if not np.isfinite(batch_loss):
                 return batch_loss, opt.state, False
             loss += batch_loss
-            opt.step()
     finite = bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
     return loss, opt.state, finite
 
