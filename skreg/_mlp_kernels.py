@@ -53,7 +53,7 @@ dtype), so a fit compiles each kernel it uses once per dtype; see
 import numpy as np
 from numba import njit
 
-from ._losses import log1pexp, logsumexp_row, sigmoid
+from ._losses import log1pexp, sigmoid
 from ._prox import group_soft_threshold, soft_threshold
 
 #: ``error_model="numpy"``: float division follows IEEE (inf/nan, no Python
@@ -185,7 +185,7 @@ def _relu_forward(Z, A, bias):
         for u in range(n):
             z = Z[r, u] + bias[u]
             Z[r, u] = z
-            A[r, u] = max(z, 0.0)
+            A[r, u] = 0.0 if z < 0.0 else z  # max(z, 0) (NaN kept), not the max builtin
 
 
 @njit(**_JIT)
@@ -273,11 +273,12 @@ def _sparse_forward(data, indices, indptr, rows, W0, Z0, xv, keys, seed, epoch, 
 
 @njit(**_JIT)
 def _output_loss_grad(Zout, bias, G, gb, y, w, rows, scale):
-    """Add the output bias; weighted loss of the batch; ``G = scale * w_i * (p_i - y_i)``.
+    """Add the output bias; weighted softmax cross-entropy of the batch; ``G = scale * w_i * (p_i - y_i)``.
 
-    ``G`` is the gradient wrt the logits, ``gb`` (its column sums) the output
-    bias gradient. One output (binary): logistic loss; several: softmax
-    cross-entropy.
+    ``y`` are class indices. ``G`` is the gradient wrt the logits, ``gb``
+    (its column sums) the output bias gradient. (One logistic output for two
+    classes is :func:`_sigmoid_loss_grad` on a 0/1 column: one kernel less
+    to compile.)
     """
     b, K = Zout.shape
     loss = 0.0
@@ -288,21 +289,24 @@ def _output_loss_grad(Zout, bias, G, gb, y, w, rows, scale):
         wi = w[i]
         c = scale * wi
         yi = y[i]
+        m = -np.inf
         for k in range(K):
-            Zout[r, k] += bias[k]
-        if K == 1:
-            z = Zout[r, 0]
-            yy = 1.0 if yi == 1 else 0.0
-            loss += wi * (log1pexp(z) - yy * z)
-            G[r, 0] = c * (sigmoid(z) - yy)
-        else:
-            lse = logsumexp_row(Zout, r)
-            loss += wi * (lse - Zout[r, yi])
-            for k in range(K):
-                G[r, k] = c * np.exp(Zout[r, k] - lse)
-            G[r, yi] -= c
+            z = Zout[r, k] + bias[k]
+            Zout[r, k] = z
+            m = z if z > m else m  # not max(): a builtin's implementation compiles apart
+        s = 0.0
         for k in range(K):
-            gb[k] += G[r, k]
+            e = np.exp(Zout[r, k] - m)
+            G[r, k] = e
+            s += e
+        loss += wi * (m + np.log(s) - Zout[r, yi])
+        cs = c / s
+        for k in range(K):
+            g = G[r, k] * cs
+            G[r, k] = g
+            gb[k] += g
+        G[r, yi] -= c
+        gb[yi] -= c
     return loss
 
 
@@ -360,57 +364,53 @@ def _squared_loss_grad(Zout, bias, G, gb, Y, w, rows, scale):
 
 
 @njit(**_JIT)
-def _column_sums(G, gb):
-    """``gb = G.sum(axis=0)`` (a bias gradient)."""
+def _relu_backward(G, Z, D, gb, use_d, want_gb):
+    """``G *= D * relu'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = column sums.
+
+    The column sums (the bias gradient) are taken in the same pass, when ``want_gb``.
+    """
     b, n = G.shape
     for u in range(n):
         gb[u] = 0.0
     for r in range(b):
         for u in range(n):
-            gb[u] += G[r, u]
-
-
-@njit(**_JIT)
-def _relu_backward(G, Z, D, gb, use_d, want_gb):
-    """``G *= D * relu'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = column sums."""
-    b, n = G.shape
-    if use_d:
-        for r in range(b):
-            for u in range(n):
-                G[r, u] = G[r, u] * D[r, u] if Z[r, u] > 0.0 else 0.0
-    else:
-        for r in range(b):
-            for u in range(n):
-                if Z[r, u] <= 0.0:
-                    G[r, u] = 0.0
-    if want_gb:
-        _column_sums(G, gb)
+            g = G[r, u] * D[r, u] if use_d else G[r, u]
+            g = g if Z[r, u] > 0.0 else 0.0
+            G[r, u] = g
+            if want_gb:
+                gb[u] += g
 
 
 @njit(**_JIT)
 def _tanh_backward(G, Z, D, gb, use_d, want_gb):
     """``G *= D * tanh'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = column sums."""
     b, n = G.shape
+    for u in range(n):
+        gb[u] = 0.0
     for r in range(b):
         for u in range(n):
             t = np.tanh(Z[r, u])
             g = G[r, u] * D[r, u] if use_d else G[r, u]
-            G[r, u] = g * (1.0 - t * t)
-    if want_gb:
-        _column_sums(G, gb)
+            g = g * (1.0 - t * t)
+            G[r, u] = g
+            if want_gb:
+                gb[u] += g
 
 
 @njit(**_JIT)
 def _logistic_backward(G, Z, D, gb, use_d, want_gb):
     """``G *= D * sigmoid'(Z)`` in place (``D``: dropout scales, if ``use_d``); ``gb`` = sums."""
     b, n = G.shape
+    for u in range(n):
+        gb[u] = 0.0
     for r in range(b):
         for u in range(n):
             sg = sigmoid(Z[r, u])
             g = G[r, u] * D[r, u] if use_d else G[r, u]
-            G[r, u] = g * (sg * (1.0 - sg))
-    if want_gb:
-        _column_sums(G, gb)
+            g = g * (sg * (1.0 - sg))
+            G[r, u] = g
+            if want_gb:
+                gb[u] += g
 
 
 @njit(**_JIT)
@@ -488,23 +488,20 @@ def _adam_prox_segment(theta, grad, m, v, lo, hi, sc, l2, l1):
     eps = sc[5]
     ibc1 = sc[6]
     ibc2 = sc[7]
-    if l1 > 0.0:
-        for j in range(th.shape[0]):
-            g = gr[j] + l2 * th[j]
-            mj = b1 * mm[j] + omb1 * g
-            vj = b2 * vv[j] + omb2 * g * g
-            mm[j] = mj
-            vv[j] = vj
-            step = lr / (np.sqrt(vj * ibc2) + eps)
-            th[j] = soft_threshold(th[j] - step * (mj * ibc1), step * l1)
-    else:
-        for j in range(th.shape[0]):
-            g = gr[j] + l2 * th[j]
-            mj = b1 * mm[j] + omb1 * g
-            vj = b2 * vv[j] + omb2 * g * g
-            mm[j] = mj
-            vv[j] = vj
-            th[j] -= lr / (np.sqrt(vj * ibc2) + eps) * (mj * ibc1)
+    # one loop for every l1: x - clip(x, -t, t) is S(x, t), and x itself (NaN included) at
+    # t = 0; the clip by comparisons (min/max builtins would compile apart)
+    for j in range(th.shape[0]):
+        g = gr[j] + l2 * th[j]
+        mj = b1 * mm[j] + omb1 * g
+        vj = b2 * vv[j] + omb2 * g * g
+        mm[j] = mj
+        vv[j] = vj
+        step = lr / (np.sqrt(vj * ibc2) + eps)
+        x = th[j] - step * (mj * ibc1)
+        t = step * l1
+        c = x if x < t else t
+        c = c if c > -t else -t
+        th[j] = x - c
 
 
 @njit(**_JIT)

@@ -28,9 +28,9 @@ BN_EPS = 1e-5
 _FORWARD = {"relu": K._relu_forward, "tanh": K._tanh_forward, "logistic": K._logistic_forward}
 _BACKWARD = {"relu": K._relu_backward, "tanh": K._tanh_backward,
              "logistic": K._logistic_backward}
-#: Output loss kernels. "log_loss": integer class indices (one output: logistic, several:
-#: softmax); "binary_log_loss": 2-D 0/1 targets, one independent logistic output each;
-#: "squared_error": 2-D real targets, identity output.
+#: Output loss kernels. "log_loss": integer class indices (one output: logistic, see
+#: :func:`kernel_targets`; several: softmax); "binary_log_loss": 2-D 0/1 targets, one
+#: independent logistic output each; "squared_error": 2-D real targets, identity output.
 _OUTPUT_LOSS = {"log_loss": K._output_loss_grad, "binary_log_loss": K._sigmoid_loss_grad,
                 "squared_error": K._squared_loss_grad}
 _ACT_NUMPY = {
@@ -49,6 +49,20 @@ class NetworkSettings(NamedTuple):
     dropout: np.ndarray  #: per layer: index 0 the input, 1.. the hidden layers
     input_noise: float
     seed: int  #: key of the counter-based random numbers (dropout, noise)
+
+
+def kernel_targets(settings, n_outputs, targets, dtype):
+    """``(settings, targets)`` as the output-loss kernels take them.
+
+    Two classes (class indices, one logistic output) train as one
+    independent logistic output on the 0/1 column ``targets == 1``: the same
+    loss and gradient, from the multilabel kernel (one kernel fewer to
+    compile).
+    """
+    if settings.loss == "log_loss" and n_outputs == 1:
+        column = (targets == 1).astype(dtype).reshape(-1, 1)
+        return settings._replace(loss="binary_log_loss"), column
+    return settings, targets
 
 
 class InputArrays(NamedTuple):
@@ -367,6 +381,7 @@ def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, runnin
     """
     n = order.shape[0]
     B = int(min(batch_size, n))
+    settings, targets = kernel_targets(settings, layout.sizes[-1], targets, theta.dtype)
     grad = np.zeros_like(theta)
     opt = Optimizer(optimizer_settings, layout, theta, grad, optimizer_state)
     if two_threads:
@@ -404,6 +419,7 @@ def loss_and_gradient(inputs, targets, w, settings, layout, theta, running, epoc
     math (gradients, optimality conditions) against independent references.
     """
     n = inputs.n_samples
+    settings, targets = kernel_targets(settings, layout.sizes[-1], targets, theta.dtype)
     grad = np.zeros_like(theta)
     ps = BatchPass(inputs, inputs.row_keys(), settings, layout, theta, grad, running, n)
     loss = ps.run(np.arange(n, dtype=np.int64), targets, w, 1.0, int(epoch))
