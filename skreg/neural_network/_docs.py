@@ -206,10 +206,12 @@ threads follows the BLAS thread pool as configured (e.g. by
 the process). When it allows two or more, the work is shared by two
 threads, each running one-thread BLAS (threaded BLAS on mini-batch sized
 products stalls whenever another process holds a core): a mini-batch
-holding enough work (rows x weights >= 2**21) is cut in two halves whose
-gradients are summed, the same gradient up to the order of the float
-additions, and predictions on 1024 rows or more share their chunks of
-512 rows between the two threads. Batch norm (its statistics need the
+holding enough work (rows x weights >= 2**21) has its forward and
+backward passes cut into two halves of rows, then its weight gradients
+into two blocks of each weight matrix's rows, each thread updating the
+weights whose gradient it computed: the one-thread step up to the
+rounding of differently blocked products. Predictions on 1024 rows or
+more share their chunks of 512 rows between the two threads. Batch norm (its statistics need the
 whole batch) and smaller mini-batches are not split: mini-batches of at
 most 256 rows then train with BLAS limited to one thread, larger ones
 with the BLAS thread pool as configured."""
