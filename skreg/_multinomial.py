@@ -64,11 +64,11 @@ from .penalties import value as penalty_value
 _STALLED_STEPS = 3
 _EPS = np.finfo(np.float64).eps
 #: Each quadratic model is solved by CD to this fraction of the working set's
-#: violation at least (inexact Newton): on a warm-started path the model's
-#: own error leaves a few times ``tol`` after the first step anyway, so
-#: solving it further costs CD epochs, not Newton steps (digits path: 20%
-#: fewer epochs than solving to ``tol``, same number of steps).
-_FORCING = 0.1
+#: violation at least (inexact Newton): a tighter model costs CD epochs, not
+#: fewer Newton steps. Measured on digits' 50-point L1 / EN paths: 0.03 took
+#: the fewest Newton steps (65 / 64; 77 at 0.1, 89 at 0.2) at the same CD
+#: epochs as solving each model to the target; neutral on MNIST-10k.
+_FORCING = 0.03
 
 # ---------------------------------------------------------------------------
 # Multinomial shift invariance.
