@@ -650,3 +650,21 @@ def test_overflowing_row_gives_finite_probabilities_or_a_clear_error(n_classes):
     big = X[:3] * 1e200  # overflows nothing in float64: finite probabilities
     P = est.predict_proba(big)
     assert np.all(np.isfinite(P)) and np.allclose(P.sum(axis=1), 1.0)
+
+
+def test_dead_units_weights_reach_zero_not_subnormal_numbers():
+    # the incoming weights of dead ReLU units see only the L2 gradient, which Adam's
+    # normalized step shrinks geometrically; they end at exactly 0, never among the
+    # subnormal numbers (which the CPU computes with ~100x slower microcode)
+    X, y = make_friedman1(n_samples=2000, n_features=20, noise=1.0, random_state=0)
+    X, y = X.astype(np.float32), (y - y.mean()) / y.std()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = ElasticNetMLPRegressor((64, 32), alpha=1e-3, learning_rate_init=3e-2,
+                                     batch_size=64, max_iter=100, random_state=0).fit(X, y)
+    tiny = np.finfo(np.float32).tiny
+    for a in reg.coefs_ + reg.intercepts_:
+        assert a.dtype == np.float32
+        assert not np.any((np.abs(a) < tiny) & (a != 0.0))
+    dead = np.maximum(X @ reg.coefs_[0] + reg.intercepts_[0], 0.0).max(axis=0) == 0.0
+    assert dead.sum() >= 10  # the setting has dead units (without the flush: ~2300 subnormals)

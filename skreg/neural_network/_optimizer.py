@@ -120,6 +120,21 @@ class Optimizer:
         self.update(self.n_weights, self.n_params)
         self.end_step()
 
+    def flush_subnormals(self):
+        """Set parameters and moments smaller than the dtype's smallest normal number to 0.
+
+        The incoming weights of a dead ReLU unit see only the L2 gradient,
+        which Adam's normalized step shrinks geometrically until they hover
+        among the subnormal numbers (their first moment too); the CPU
+        computes with subnormal operands in microcode, ~100x slower (float32
+        epochs on ``make_friedman1`` became 4x slower from the third epoch
+        on, in the optimizer and in the products with those weights). At 0
+        they stay 0. NaN is kept (the divergence check sees it).
+        """
+        tiny = np.finfo(self.theta.dtype).tiny
+        for a in (self.theta, self.m, self.v):
+            a[np.abs(a) < tiny] = 0.0
+
     def begin_step(self):
         """Start a step taken in parts: count it (Adam's bias corrections).
 

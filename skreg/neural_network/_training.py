@@ -339,6 +339,9 @@ def _both_threads(first, second):
     return a, (second() if other.cancel() else other.result())
 
 
+#: Optimizer steps between two flushes of subnormal parameters and moments to zero (see
+#: ``Optimizer.flush_subnormals``; a pass over them costs about a tenth of a step).
+FLUSH_EVERY = 32
 #: Rows x weights of a mini-batch below which it is not split across two threads: the two
 #: hand-overs to the helper thread cost about what a share saves.
 SPLIT_MIN_WORK = 1 << 21
@@ -407,6 +410,9 @@ def train_epoch(inputs, keys, targets, w, order, settings, layout, theta, runnin
             if not np.isfinite(batch_loss):
                 return batch_loss, opt.state, False
             loss += batch_loss
+            if (start // B + 1) % FLUSH_EVERY == 0:
+                opt.flush_subnormals()
+    opt.flush_subnormals()
     finite = bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
     return loss, opt.state, finite
 
