@@ -55,30 +55,25 @@ _MAX_TARGET_EXPONENT = 400
 _SCREEN_MARGIN = 1e-6
 
 
-@njit(**_JIT)
 def logits_against(datafit, Z, k):
     """Per sample, the logit that class ``k``'s logit is measured against.
 
     Along ``Z[:, k]`` alone, the multinomial loss of a sample is a binary
     logistic loss of ``Z[i, k] - rest[i]``, with ``rest[i]`` the logsumexp of
     the other classes' logits (plus a constant): computed once per sweep of a
-    row, it spares the other classes' exponentials in every pass over a
-    column. Zero for the binary logistic and the squared loss.
+    row (only column ``k`` of ``Z`` changes in it), it spares the other
+    classes' exponentials in every pass over a column. Zero for the binary
+    logistic and the squared loss. Numpy, summed over the classes in order.
     """
     n, K = Z.shape
-    rest = np.zeros(n)
-    if datafit.code == MULTINOMIAL:
-        for i in range(n):
-            zmax = -np.inf
-            for l in range(K):
-                if l != k and Z[i, l] > zmax:
-                    zmax = Z[i, l]
-            acc = 0.0
-            for l in range(K):
-                if l != k:
-                    acc += np.exp(Z[i, l] - zmax)
-            rest[i] = zmax + np.log(acc)
-    return rest
+    if datafit.code != MULTINOMIAL:
+        return np.zeros(n)
+    others = [l for l in range(K) if l != k]
+    zmax = Z[:, others].max(axis=1)
+    acc = np.zeros(n)
+    for l in others:
+        acc += np.exp(Z[:, l] - zmax)
+    return zmax + np.log(acc)
 
 
 @njit(**_JIT)
@@ -206,10 +201,10 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
 
 @njit(**_JIT)
 def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen, b, ones,
-             intercept):
+             intercept, rest):
     """L0 coordinate descent over features ``j_start:j_stop`` of row ``k``, in place in ``W`` and ``Z``.
 
-    With ``screen``, a coordinate at zero that :func:`cannot_enter` is left
+    ``rest`` is :func:`logits_against` (row ``k``). With ``screen``, a coordinate at zero that :func:`cannot_enter` is left
     there without its exact minimisation (the same decision, cheaper). With
     ``intercept``, the intercept ``b[k]`` (the column ``ones``) then moves to
     its exact minimiser. Returns whether the support changed and the largest
@@ -218,7 +213,6 @@ def l0_sweep(X, datafit, Z, W, k, j_start, j_stop, cost, ridge, all_rows, screen
     n = X.n_samples
     support_changed = False
     max_move = 0.0
-    rest = logits_against(datafit, Z, k)  # only column k of Z changes in this call
     for j in range(j_start, j_stop):
         if X.is_sparse:
             rows = X.indices[X.indptr[j]:X.indptr[j + 1]]
@@ -258,12 +252,13 @@ def _sweep(design, datafit, Z, W, b, cost, ridge, fit_intercept, all_rows, ones,
     cum = np.cumsum(4 * entries + 1)
     changed, max_move = False, 0.0
     for k in range(W.shape[0]):
+        rest = logits_against(datafit, Z, k)
         j = 0
         while True:  # at least one call: the intercept moves in the last one
             done = cum[j - 1] if j else 0
             stop = min(p, max(j + 1, int(np.searchsorted(cum, done + ENTRIES_PER_CALL, "right"))))
             c, m = l0_sweep(design, datafit, Z, W, k, j, stop, cost, ridge, all_rows, screen, b,
-                            ones, fit_intercept and stop == p)
+                            ones, fit_intercept and stop == p, rest)
             changed, max_move = changed or c, max(max_move, m)
             j = stop
             if j == p:
