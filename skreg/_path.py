@@ -227,7 +227,8 @@ def path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter):
     """Solve along ``alphas`` (decreasing) with warm starts; yield ``(W, b, n_iter, n_passes, kkt)``.
 
     ``penalty`` gives the kind and ``l1_ratio``; its ``alpha`` is replaced by
-    each grid value. The yielded arrays are the solver's state: copy them to
+    each grid value. Binary logistic points certify their duality gap too
+    (``tol / 100`` relative; :func:`skreg._cd.newton_cd_solve`). The yielded arrays are the solver's state: copy them to
     keep them. For L0L2 an L1 path runs alongside, and each L0 point starts
     from the L1 solution at its own ``alpha``, as a single fit does.
     """

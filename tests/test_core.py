@@ -351,3 +351,75 @@ def test_unreachable_tol_stops_early_with_a_warning(name):
     with pytest.warns(ConvergenceWarning, match="floating point"):
         est.fit(X, Y[:, 0])
     assert est.n_iter_ < 10000
+
+
+def _wide_logistic(seed=0, n=40, p=800):
+    """p >> n: where a small KKT violation can leave the objective 1e-5 above its minimum."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, p)
+    X[:, 1] = X[:, 0] + 0.1 * rng.randn(n)
+    y = (X[:, :5] @ rng.randn(5) + 0.5 * rng.randn(n) > 0).astype(float)
+    sw = rng.uniform(0.5, 1.5, n)
+    return X, y[:, None], sw / sw.sum()
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_duality_gap_bounds_the_distance_to_the_minimum(penalty, fit_intercept):
+    """At rough and exact solutions the gap is at least P - P* (a valid certificate) and
+    vanishes at the minimum."""
+    from _reference import objective
+
+    X, Y, sw = _wide_logistic()
+    datafit = datafits.Datafit(datafits.LOGISTIC, Y, sw)
+    alpha = 0.1 * alpha_max("logistic", X, Y, sw, fit_intercept) / (RHO if penalty != "l1"
+                                                                      else 1.0)
+    pen = penalties.make_penalty(penalty, alpha, RHO)
+    norms = np.linalg.norm(X, axis=0)
+
+    def fit_and_gap(tol):
+        W, b = np.zeros((1, X.shape[1])), np.zeros(1)
+        fit_point(to_design(X), datafit, pen, fit_intercept, W, b, tol, 10000)
+        Z = X @ W.T + b
+        grad = (X.T @ (sw * (1.0 / (1.0 + np.exp(-Z[:, 0])) - Y[:, 0])))[None, :]
+        gap, primal = _cd.duality_gap(datafit, pen, fit_intercept, W, Z, grad, norms)
+        assert primal == pytest.approx(objective("logistic", X, Y, W, b, penalty, alpha, RHO,
+                                                 sw), rel=1e-12)
+        return gap, primal
+
+    gap_star, p_star = fit_and_gap(1e-12)
+    assert -1e-14 <= gap_star <= 1e-9 * p_star  # zero up to round-off
+    for tol in (1e-1, 1e-2, 1e-3):
+        gap, primal = fit_and_gap(tol)
+        assert gap >= primal - p_star - 1e-14
+        assert gap > 0.0
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_logistic_path_points_certify_the_objective(penalty):
+    """On p >> n data every point of a path at the default tol is within tol / 100 (relative)
+    of the minimum, where single fits stopped by the KKT certificate alone are 1e-5 off."""
+    from skreg._path import path_points
+
+    from _reference import objective
+
+    X, Y, sw = _wide_logistic()
+    design = to_design(X)
+    datafit = datafits.Datafit(datafits.LOGISTIC, Y, sw)
+    template = penalties.make_penalty(penalty, 1.0, RHO)
+    alphas = alpha_max("logistic", X, Y, sw) / template.l1_ratio * np.geomspace(1.0, 0.01, 20)
+    path_error, kkt_only_error = 0.0, 0.0
+    for alpha, (W, b, _, _, _) in zip(alphas, path_points(design, datafit, template, alphas,
+                                                            True, 1e-4, 1000)):
+        pen = penalties.make_penalty(penalty, alpha, RHO)
+        value = objective("logistic", X, Y, W, b, penalty, alpha, RHO, sw)
+        W_ref, b_ref, _ = _fit("logistic", penalty, X, Y, sw, True, tol=1e-12, max_iter=10000,
+                               alpha=alpha)
+        best = objective("logistic", X, Y, W_ref, b_ref, penalty, alpha, RHO, sw)
+        W1, b1 = np.zeros((1, X.shape[1])), np.zeros(1)
+        fit_point(design, datafit, pen, True, W1, b1, 1e-4, 1000)
+        single = objective("logistic", X, Y, W1, b1, penalty, alpha, RHO, sw)
+        path_error = max(path_error, (value - best) / best)
+        kkt_only_error = max(kkt_only_error, (single - best) / best)
+    assert path_error <= 1e-6
+    assert kkt_only_error > 1e-6  # the case the gap is for
