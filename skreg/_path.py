@@ -227,8 +227,9 @@ def path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter):
     """Solve along ``alphas`` (decreasing) with warm starts; yield ``(W, b, n_iter, n_passes, kkt)``.
 
     ``penalty`` gives the kind and ``l1_ratio``; its ``alpha`` is replaced by
-    each grid value. Binary logistic points certify their duality gap too
-    (``tol / 100`` relative; :func:`skreg._cd.newton_cd_solve`). The yielded arrays are the solver's state: copy them to
+    each grid value. With more features than samples, binary logistic points
+    also meet a duality gap of ``tol / 100`` relative or a tenth of the KKT
+    target (:func:`skreg._cd.newton_cd_solve`). The yielded arrays are the solver's state: copy them to
     keep them. For L0L2 an L1 path runs alongside, and each L0 point starts
     from the L1 solution at its own ``alpha``, as a single fit does.
     """

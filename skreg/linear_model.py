@@ -138,11 +138,12 @@ def regularization_path(X, y, *, loss="log_loss", penalty="l1", l1_ratio=1.0, al
         Non-negative sample weights.
     tol : float, default=1e-4
         Relative KKT certificate of every point (see the estimator's ``tol``).
-        Binary logistic L1 / elastic-net points also certify their objective:
-        each stops only once its duality gap is at most ``tol / 100`` times
-        the objective (1e-6 relative at the default), tightening the KKT
-        target as needed (on p >> n data a KKT violation of
-        ``tol * alpha_max`` can leave the objective 1e-5 above its minimum).
+        Binary logistic L1 / elastic-net points on data with more features
+        than samples go further (there a KKT violation of ``tol * alpha_max``
+        can leave the objective 1e-5 above its minimum): each stops once its
+        duality gap is at most ``tol / 100`` times the objective (1e-6
+        relative at the default), or its KKT violation at most
+        ``tol / 10 * alpha_max``.
     max_iter : int, default=None
         Iterations allowed per point: proximal Newton steps (default 100)
         for the logistic loss, coordinate-descent epochs (default 1000) for
@@ -560,9 +561,11 @@ class RegularizedLogisticRegressionCV(PathCVMixin, RegularizedLogisticRegression
         Whether to fit unpenalized intercepts.
     tol : float, default=1e-4
         Relative KKT certificate of every path point (see
-        :class:`RegularizedLogisticRegression`). Binary L1 / elastic-net path
-        points, the refit included, also certify a duality gap of at most
-        ``tol / 100`` times the objective (see :func:`regularization_path`).
+        :class:`RegularizedLogisticRegression`). With more features than
+        samples, binary L1 / elastic-net path points (the refit included)
+        stop once their duality gap is at most ``tol / 100`` times the
+        objective or their KKT violation a tenth of that target (see
+        :func:`regularization_path`).
     max_iter : int, default=100
         Proximal Newton steps (L0: epochs) allowed per path point.
     class_weight : dict, "balanced" or None, default=None

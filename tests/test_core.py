@@ -398,7 +398,8 @@ def test_duality_gap_bounds_the_distance_to_the_minimum(penalty, fit_intercept):
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
 def test_logistic_path_points_certify_the_objective(penalty):
     """On p >> n data every point of a path at the default tol is within tol / 100 (relative)
-    of the minimum, where single fits stopped by the KKT certificate alone are 1e-5 off."""
+    of the minimum (duality gap, or a tenth of the KKT target), where single fits stopped by
+    the KKT certificate alone are 1e-5 off."""
     from skreg._path import path_points
 
     from _reference import objective
