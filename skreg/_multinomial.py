@@ -234,31 +234,29 @@ def softmax(model, sw, ZT):
     return P, float(sw @ (lse - (model.Y * ZT).sum(axis=0)))
 
 
-def multinomial_derivatives(sw, P, model):
-    """Fill ``model.P``, ``model.G`` (the per-sample gradient) and ``model.H`` from ``P`` (K, n)."""
-    model.P[:] = P
-    np.multiply(P - model.Y, sw, out=model.G)
-    np.multiply(np.maximum(P * (1.0 - P), _HESS_FLOOR), sw, out=model.H)
-
-
 @njit(**_FAST)
-def build_multinomial_model(X, W, ws, nws, model, penalty, fit_intercept):
-    """Set up the quadratic model on ``ws[:nws]`` from the derivatives in ``model``.
+def build_multinomial_model(X, datafit, P, W, ws, nws, model, penalty, fit_intercept):
+    """Set up the quadratic model on ``ws[:nws]`` at the probabilities ``P`` (K, n).
 
-    ``model.P``, ``model.G`` and ``model.H`` hold the derivatives at the
-    current logits (:func:`multinomial_derivatives`). Fills the centred
-    curvatures, zeroes the step, and returns the working set's KKT
-    violation: the largest over its coordinates (every class) and, with
+    Fills ``model.P``, the per-sample gradient ``model.G`` and the Newton
+    weights ``model.H`` from ``P`` (:func:`softmax` at the current logits),
+    the centred curvatures, zeroes the step, and returns the working set's
+    KKT violation: the largest over its coordinates (every class) and, with
     ``fit_intercept``, the intercepts (the working-set certificate at the
     current point).
     """
     code, alpha, l1_ratio = penalty
+    sw, Y = datafit.sw, model.Y
     G, H, dZ, sigma = model.G, model.H, model.dZ, model.sigma
     K, n = G.shape
     for i in range(n):
         sigma[i] = 0.0
     for k in range(K):
         for i in range(n):
+            pk = P[k, i]
+            model.P[k, i] = pk
+            G[k, i] = sw[i] * (pk - Y[k, i])
+            H[k, i] = sw[i] * max(pk * (1.0 - pk), _HESS_FLOOR)
             dZ[k, i] = 0.0
     kkt = 0.0
     for k in range(K):
@@ -465,8 +463,8 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
     while True:
         P, f0 = (softmax(model, datafit.sw, np.ascontiguousarray(Z.T)) if at_step is None
                  else at_step)
-        multinomial_derivatives(datafit.sw, P, model)
-        ws_kkt = build_multinomial_model(design, W, cols, nws, model, penalty, fit_intercept)
+        ws_kkt = build_multinomial_model(design, datafit, P, W, cols, nws, model, penalty,
+                                         fit_intercept)
         if ws_kkt <= tol and certify_now(n_steps, model.G.T):
             return n_steps, False, True
         if ws_kkt < 0.5 * stall[0]:
