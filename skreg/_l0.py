@@ -83,7 +83,9 @@ def _along_column(datafit, Z, k, rows, vals, s, t, rest, exact):
     Returns ``(f, slope, curvature)`` of the datafit along the column, ``f``
     up to a constant (rows where ``x`` is zero and the constant parts of the
     multinomial loss are left out: only differences are meaningful; ``rest``
-    is :func:`logits_against`). With ``exact`` the curvature is the second
+    is :func:`logits_against`). With ``exact`` (1.0 or 0.0: a float, so both
+    uses share one compiled signature; a bool constant is typed as a literal,
+    which compiles one signature per value) the curvature is the second
     derivative at ``s``; without, ``f`` is not computed and the curvature is
     a lower bound of the second derivative from ``s`` to ``t``: a sample's
     curvature along its logit is ``p (1 - p)``, a unimodal function of the
@@ -114,7 +116,7 @@ def _along_column(datafit, Z, k, rows, vals, s, t, rest, exact):
         e = np.exp(-abs(u))
         p = 1.0 / (1.0 + e) if u >= 0.0 else e / (1.0 + e)
         slope += sw[i] * x * (p - Y[i, k])
-        if exact:
+        if exact != 0.0:
             loss = u + np.log1p(e) if u > 0.0 else np.log1p(e)
             f += sw[i] * (loss - Y[i, k] * u)
             curvature += sw[i] * x * x * p * (1.0 - p)
@@ -140,7 +142,7 @@ def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
     chase round-off).
     """
     s = 0.0
-    f, d1, d2 = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, True)
+    f, d1, d2 = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, 1.0)
     f_zero = f
     for _ in range(_MAX_1D_STEPS):
         g = d1 + ridge * s
@@ -151,7 +153,7 @@ def minimise_along(datafit, Z, k, rows, vals, ridge, rest):
         accepted = False
         for _ in range(60):
             t = s + step
-            f_t, d1_t, d2_t = _along_column(datafit, Z, k, rows, vals, t, t, rest, True)
+            f_t, d1_t, d2_t = _along_column(datafit, Z, k, rows, vals, t, t, rest, 1.0)
             f_t += 0.5 * ridge * t * t
             if f_t <= f + 1e-4 * step * g:
                 accepted = True
@@ -180,7 +182,7 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     ``t`` is twice the Newton step, or ``|g| / ridge`` if shorter, which
     ``s*`` never passes. Two passes over the column at most.
     """
-    _, g, h = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, False)
+    _, g, h = _along_column(datafit, Z, k, rows, vals, 0.0, 0.0, rest, 0.0)
     limit = 2.0 * cost * (1.0 - _SCREEN_MARGIN)  # g^2 / (2 m) <= cost  <=>  g^2 <= limit * m
     gg = g * g
     if gg <= limit * ridge:
@@ -193,7 +195,7 @@ def cannot_enter(datafit, Z, k, rows, vals, cost, ridge, rest):
     if ridge > 0.0:
         reach = min(reach, abs(g) / ridge)
     t = -reach if g > 0.0 else reach
-    _, slope_t, m = _along_column(datafit, Z, k, rows, vals, t, 0.0, rest, False)
+    _, slope_t, m = _along_column(datafit, Z, k, rows, vals, t, 0.0, rest, 0.0)
     if (slope_t + ridge * t) * t < 0.0:  # still descending at t: s* lies beyond
         return False
     return gg <= limit * (m + ridge)
