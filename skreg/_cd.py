@@ -106,10 +106,14 @@ _GAP_FLOOR = 1e-13
 _KKT_FALLBACK = 0.1
 #: Each quadratic model is solved until CD moves no coordinate's gradient by
 #: more than this fraction of the working set's KKT violation (inexact
-#: Newton): logistic losses, and the squared loss (whose model is exact, so
-#: that a "step" is a run of CD epochs).
-_FORCING = 0.1
-_FORCING_SQUARED = 0.3
+#: Newton). A tighter model means fewer Newton steps for more CD epochs:
+#: worth it on small working sets, where a step's fixed cost (Python, the
+#: line search over the samples) outweighs an epoch (``_FORCING_SMALL`` up to
+#: ``_SMALL_EPOCH`` column entries per epoch), not on large ones nor for the
+#: squared loss (whose model is exact: a "step" is a run of CD epochs).
+_FORCING = 0.3
+_FORCING_SMALL = 0.1
+_SMALL_EPOCH = 300_000
 
 # ---------------------------------------------------------------------------
 # Column primitives: the only place that knows dense from sparse.
@@ -610,6 +614,7 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
     n_steps = 0
     moved = False
     exact = datafit.code == SQUARED
+    epoch_entries = sum(column_entries(design, ws[k, :ws_len[k]]) for k in range(K))
     # One row: the violation at the start is cheap (derivatives kept), and
     # it sets how exactly the first quadratic model is solved.
     ws_kkt = (working_set_kkt(design, datafit, penalty, fit_intercept, W, Z, ws, ws_len, model,
@@ -617,11 +622,11 @@ def solve_working_set(design, datafit, penalty, fit_intercept, W, b, Z, ws, ws_l
     best, stalled = ws_kkt, 0
     while n_steps < max_steps:
         # Solve each quadratic model a little beyond the current violation.
-        # Measured on leukemia's paths: logistic, a third of it took 1.5-3x the
-        # Newton steps of a tenth for about the same CD epochs; squared, a
-        # tenth took 1.5x the epochs of a third, and CD straight to the
-        # target 2-3x.
-        forcing = _FORCING_SQUARED if exact else _FORCING
+        # Measured on paths: leukemia logistic, a third of it took 1.5-3x the
+        # Newton steps of a tenth for about the same CD epochs; dense 20000 x
+        # 2000 logistic, a tenth took 1.9x the time; leukemia squared, a tenth
+        # took 1.5x the epochs of a third, and CD straight to the target 2-3x.
+        forcing = _FORCING if exact or epoch_entries > _SMALL_EPOCH else _FORCING_SMALL
         cd_tol = max(0.1 * tol, forcing * (ws_kkt if np.isfinite(ws_kkt) else 3.0 * inner_tol))
         progress = False
         epochs = 0
