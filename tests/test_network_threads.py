@@ -41,6 +41,7 @@ def test_two_threads_same_model_as_one(Est, extra, sparse, monkeypatch):
     if sparse:
         X = sp.csr_matrix(X * (rng.random(X.shape) < 0.5))
     calls = []
+    monkeypatch.setattr(_training, "SPLIT_MIN_WORK", 1 << 21)  # split these small batches too
     monkeypatch.setattr(_training.SplitPass, "train_step",
                         _counting(_training.SplitPass.train_step, calls))
     params = dict(hidden_layer_sizes=(128, 64), batch_size=128, max_iter=5, random_state=0,
@@ -64,7 +65,7 @@ def _counting(run, calls):
 
 
 def test_no_split_with_batch_norm_or_small_batches():
-    layout = type("L", (), {"n_weights": 10_000})()
+    layout = type("L", (), {"n_weights": 100_000})()
     settings = type("S", (), {"batch_norm": False})()
     assert _training.use_two_threads(2, 256, layout, settings)
     assert not _training.use_two_threads(1, 256, layout, settings)  # one thread allowed
@@ -140,6 +141,7 @@ def test_no_helper_while_other_fits_run(monkeypatch):
     monkeypatch.setattr(_training, "_helper_thread", lambda: _Counting(helper, submitted))
     monkeypatch.setattr(_training, "fits_running", lambda: 2)
     calls = []
+    monkeypatch.setattr(_training, "SPLIT_MIN_WORK", 1 << 21)  # split these small batches too
     monkeypatch.setattr(_training.SplitPass, "train_step",
                         _counting(_training.SplitPass.train_step, calls))
     two = _fit(ElasticNetMLPRegressor(**params), X, y, 2)

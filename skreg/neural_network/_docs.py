@@ -206,7 +206,7 @@ threads follows the BLAS thread pool as configured (e.g. by
 the process). When it allows two or more, the work is shared by two
 threads, each running one-thread BLAS (threaded BLAS on mini-batch sized
 products stalls whenever another process holds a core): a mini-batch
-holding enough work (rows x weights >= 2**21) has its forward and
+holding enough work (rows x weights >= 2**24) has its forward and
 backward passes cut into two halves of rows, then its weight gradients
 into two blocks of each weight matrix's rows, each thread updating the
 weights whose gradient it computed: the one-thread step up to the
