@@ -51,6 +51,9 @@ _WS_START = 64
 #: by Newton coordinate descent, whose iterates for weighted and repeated rows
 #: agree to round-off.
 _CG_MIN_ENTRIES = 1_000_000
+#: Smooth fits use BLAS's threads on dense X with at least this many entries
+#: (one thread below, and for sparse X: see :func:`fit_point`).
+_THREADED_MIN_ENTRIES = 1_000_000
 
 
 def _model_name(datafit):
@@ -180,8 +183,15 @@ def fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verb
     # products only (the certificate's X^T G, the support's Newton system): a
     # second OpenBLAS thread gains little there and, on a busy machine, costs
     # up to 40x (22 ms instead of 0.56 ms for X^T g on leukemia's 72 x 7128).
-    # The smooth Newton solvers form Hessians by BLAS and keep its threads.
-    with fit_blas_threads(single_thread=not is_smooth(penalty)):
+    # The smooth Newton solvers keep BLAS's threads for large dense X (its
+    # Hessians and matrix-vector products). On sparse X they use BLAS only
+    # for dot products of single vectors (scipy's sparse products run on one
+    # thread), and on small dense X for small products, where a second
+    # OpenBLAS thread costs a wake-up per call: w8a's L2 fit took 1.5x
+    # longer with two threads than with one, digits' multinomial 2.5x.
+    threaded = (is_smooth(penalty) and not design.is_sparse
+                and design.n_samples * design.n_features >= _THREADED_MIN_ENTRIES)
+    with fit_blas_threads(single_thread=not threaded):
         return _fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose,
                           scale, strong_rule)
 

@@ -270,3 +270,32 @@ def test_ctrl_c_during_the_blas_bookkeeping_still_restores_blas(monkeypatch):
         monkeypatch.undo()
         assert interrupted and _blas_threads() == [2] * len(libraries)
 
+
+
+@pytest.mark.parametrize("kind, threads", [("sparse", 1), ("small dense", 1),
+                                           ("large dense", 2)])
+def test_smooth_fits_use_blas_threads_only_on_large_dense_x(monkeypatch, kind, threads):
+    """L2 fits keep BLAS's threads where they form large dense products; on sparse or
+    small dense X (single-vector products) they run on one thread."""
+    from threadpoolctl import threadpool_limits
+
+    from skreg import _path
+
+    if not _blas_threads():
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    n, d = (2000, 500) if kind == "large dense" else (400, 20)
+    X, y = make_classification(n_samples=n, n_features=d, random_state=0)
+    if kind == "sparse":
+        X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    seen = []
+    solve = _path._solve_convex
+
+    def recording(*args, **kwargs):
+        seen.append(_blas_threads())
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(_path, "_solve_convex", recording)
+    with threadpool_limits(limits=2, user_api="blas"):
+        RegularizedLogisticRegression(penalty="l2", alpha=1e-2).fit(X, y)
+        assert _blas_threads() == [2] * len(seen[0])  # restored after the fit
+    assert seen and seen[0] == [threads] * len(seen[0])
