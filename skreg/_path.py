@@ -178,22 +178,28 @@ def fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verb
     when the caller knows it, ``strong_rule`` a path's screening state
     (:class:`skreg._cd.StrongRule`).
     """
-    # The one decision on BLAS threads for every solver. Coordinate descent
-    # (L1 / elastic net, any loss) and L0 use BLAS for small or memory-bound
-    # products only (the certificate's X^T G, the support's Newton system): a
-    # second OpenBLAS thread gains little there and, on a busy machine, costs
-    # up to 40x (22 ms instead of 0.56 ms for X^T g on leukemia's 72 x 7128).
-    # The smooth Newton solvers keep BLAS's threads for large dense X (its
-    # Hessians and matrix-vector products). On sparse X they use BLAS only
-    # for dot products of single vectors (scipy's sparse products run on one
-    # thread), and on small dense X for small products, where a second
-    # OpenBLAS thread costs a wake-up per call: w8a's L2 fit took 1.5x
-    # longer with two threads than with one, digits' multinomial 2.5x.
-    threaded = (is_smooth(penalty) and not design.is_sparse
-                and design.n_samples * design.n_features >= _THREADED_MIN_ENTRIES)
-    with fit_blas_threads(single_thread=not threaded):
+    with fit_blas_threads(single_thread=not _blas_threaded(design, penalty)):
         return _fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose,
                           scale, strong_rule)
+
+
+def _blas_threaded(design, penalty):
+    """Whether a fit keeps BLAS's threads: the one decision on BLAS threads for every solver.
+
+    Coordinate descent (L1 / elastic net, any loss) and L0 use BLAS for small
+    or memory-bound products only (the certificate's X^T G, the support's
+    Newton system): a second OpenBLAS thread gains little there and, on a
+    busy machine, costs up to 40x (22 ms instead of 0.56 ms for X^T g on
+    leukemia's 72 x 7128). The smooth Newton solvers keep BLAS's threads for
+    large dense X (its Hessians and matrix-vector products). On sparse X
+    they use BLAS only for dot products of single vectors (scipy's sparse
+    products run on one thread), and on small dense X for small products,
+    where a second OpenBLAS thread costs a wake-up per call: w8a's L2 fit
+    took 1.5x longer with two threads than with one, digits' multinomial
+    2.5x.
+    """
+    return (is_smooth(penalty) and not design.is_sparse
+            and design.n_samples * design.n_features >= _THREADED_MIN_ENTRIES)
 
 
 def _fit_point(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, verbose, scale,
@@ -250,9 +256,14 @@ def path_points(design, datafit, penalty, alphas, fit_intercept, tol, max_iter):
     scale = alpha_max_scale(design, datafit, fit_intercept)
     # Sequential strong rule: each point's first working set from the last one's gradient.
     strong_rule = StrongRule()
-    for alpha in alphas:
-        yield fit_point(design, datafit, with_alpha(penalty, alpha), fit_intercept, W, b, tol,
-                        max_iter, False, scale, strong_rule)
+    points = [with_alpha(penalty, alpha) for alpha in alphas]
+    # BLAS threads are set once for the whole path (per point they cost ~0.1 ms, a
+    # tenth of a leukemia point): threaded only if every point would be.
+    threaded = all(_blas_threaded(design, point) for point in points)
+    with fit_blas_threads(single_thread=not threaded):
+        for point in points:
+            yield _fit_point(design, datafit, point, fit_intercept, W, b, tol, max_iter, False,
+                             scale, strong_rule)
 
 
 
