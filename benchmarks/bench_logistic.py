@@ -34,6 +34,7 @@ Usage::
     python benchmarks/bench_logistic.py --quick              # tiny problems (CI, < 60 s)
     python benchmarks/bench_logistic.py --repeats 3 --out benchmarks/results_logistic.md
     python benchmarks/bench_logistic.py --problems dense,w8a --profile
+    python benchmarks/bench_logistic.py --problems sparse --penalties l1 --solvers liblinear,skglm
     python benchmarks/bench_logistic.py --l2 --repeats 3 --out benchmarks/results_l2.md
 
 ``--l2`` runs only the table of L2 (the default penalty) against lbfgs at tol
@@ -718,6 +719,9 @@ def main(argv=None):
                         help=f"comma-separated subset of {','.join(ALL_PROBLEMS)}")
     parser.add_argument("--penalties", default="l1,elasticnet,l2",
                         help="comma-separated subset of l1,elasticnet,l2")
+    parser.add_argument("--solvers", default=None,
+                        help="comma-separated subset of the solvers (default: all installed; "
+                             "skreg always runs, as the reference)")
     parser.add_argument("--intercept", action="store_true",
                         help="fit an intercept (liblinear and celer are then skipped)")
     parser.add_argument("--cap", type=float, default=None,
@@ -771,6 +775,13 @@ def main(argv=None):
     conventions = check_conventions(log)
 
     solvers = make_solvers(args.quick)
+    if args.solvers:
+        wanted = {"skreg"} | {name.strip() for name in args.solvers.split(",") if name.strip()}
+        unknown = wanted - {s.name for s in solvers}
+        if unknown:
+            parser.error(f"unknown or uninstalled solvers {sorted(unknown)}; choose from "
+                         f"{', '.join(s.name for s in solvers)}")
+        solvers = [s for s in solvers if s.name in wanted]
     all_rows, descriptions, prof = [], [], []
     for name in problems:
         prob = MAKERS[name](args.quick)
