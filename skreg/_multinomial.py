@@ -23,6 +23,14 @@ but one quadratic model for all classes at once:
   complement), so it does not stall under class imbalance. After every
   epoch each feature's step moves to its penalty-optimal shift across
   classes (the loss is flat along that shift: solving it exactly is free).
+  Epochs cycle on the active coordinates only (non-zero, or violating when
+  the model is built); one product over the working set's columns
+  (:class:`WorkingColumns`) then checks all the others at once, and CD
+  resumes while any of them violates.
+* **Products over the working set** -- the model's gradient and curvatures
+  and that check are products of the working set's columns with all classes'
+  per-sample vectors at once (BLAS / scipy), which read each column once,
+  not once per class.
 * **One line search** along the joint step of all classes
   (:func:`softmax` at each trial, O(nK)), so a Newton step
   costs O(nK), not O(nK^2) as one line search per class would.
@@ -36,6 +44,7 @@ objective or the certificate measurably in floating point any more.
 from collections import namedtuple
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 from . import _cd
@@ -47,15 +56,13 @@ from ._cd import (
     Certificate,
     armijo_step,
     col_dot,
-    col_weighted_moments,
     column_entries,
     design_operator,
     select_working_set,
     starting_point,
-    x_dot,
 )
 from .datafits import _HESS_FLOOR
-from .penalties import coordinate_violation, prox
+from .penalties import prox, violations
 from .penalties import value as penalty_value
 
 #: Consecutive Newton steps whose predicted decrease is below round-off and
@@ -200,13 +207,14 @@ def col_axpy_both(X, j, scale, h, weighted, plain):
 #: Newton weights ``H`` (K, n); the step of the logits ``dZ`` (K, n);
 #: ``sigma = sum_k P_k dZ_k`` and two scratch vectors ``r`` (model gradient
 #: of the current class) and ``z_old`` (n,); the step ``dW``, centred
-#: curvature ``hdiag`` and ``hsum = sum_i H_ki x_ij`` (K, p); per class
-#: ``sum_h`` and the intercept step ``db`` (K,); a scratch ``column`` (K,); the
-#: targets ``Y`` and the logits of a line-search trial ``Z_trial`` (K, n).
+#: curvature ``hdiag``, ``hsum = sum_i H_ki x_ij`` and the coordinates CD
+#: visits, ``active`` (K, p); per class ``sum_h`` and the intercept step ``db``
+#: (K,); a scratch ``column`` (K,); the targets ``Y`` and the logits of a
+#: line-search trial ``Z_trial`` (K, n).
 MultinomialModel = namedtuple(
     "MultinomialModel",
-    ["P", "G", "H", "dZ", "sigma", "r", "z_old", "dW", "hdiag", "hsum", "sum_h", "db", "column",
-     "Y", "Z_trial"],
+    ["P", "G", "H", "dZ", "sigma", "r", "z_old", "dW", "hdiag", "hsum", "active", "sum_h", "db",
+     "column", "Y", "Z_trial"],
 )
 
 
@@ -215,8 +223,9 @@ def multinomial_model(Y, p):
     n, K = Y.shape
     return MultinomialModel(np.empty((K, n)), np.empty((K, n)), np.empty((K, n)),
                             np.empty((K, n)), np.empty(n), np.empty(n), np.empty(n),
-                            np.empty((K, p)), np.empty((K, p)), np.empty((K, p)), np.empty(K),
-                            np.empty(K), np.empty(K), np.ascontiguousarray(Y.T), np.empty((K, n)))
+                            np.empty((K, p)), np.empty((K, p)), np.empty((K, p)),
+                            np.zeros((K, p), dtype=np.bool_), np.empty(K), np.empty(K),
+                            np.empty(K), np.ascontiguousarray(Y.T), np.empty((K, n)))
 
 
 def softmax(model, sw, ZT):
@@ -234,73 +243,167 @@ def softmax(model, sw, ZT):
     return P, float(sw @ (lse - (model.Y * ZT).sum(axis=0)))
 
 
-@njit(**_FAST)
-def build_multinomial_model(X, datafit, P, W, ws, nws, model, penalty, fit_intercept):
-    """Set up the quadratic model on ``ws[:nws]`` at the probabilities ``P`` (K, n).
+#: The working set's columns (and their squares) are copied out of X once per
+#: working set while they hold at most this many entries (64 MB each);
+#: larger working sets are multiplied block by block of this many entries.
+_GATHERED_ENTRIES = 1 << 23
+
+
+class WorkingColumns:
+    """The working set's columns of X, for products with all classes at once.
+
+    ``dot(M)`` is ``M X_ws``, ``moments(M)`` is ``(M X_ws, M (X_ws * X_ws))``
+    for ``M`` (K, n) and ``times(V)`` is ``X_ws V``, in float64 by BLAS
+    (dense) or scipy (sparse). One such product reads each column once for
+    every class together, where a compiled loop over (class, feature) pairs
+    reads it once per class.
+    """
+
+    def __init__(self, design, X_op, cols):
+        self._X_op = X_op
+        self.cols = cols
+        self._block = max(1, _GATHERED_ENTRIES // max(1, design.n_samples))
+        self._gathered = self._gather(cols) if cols.shape[0] <= self._block else None
+
+    def _gather(self, cols):
+        """``X[:, cols]`` and ``[X[:, cols], X[:, cols] ** 2]`` side by side, in float64."""
+        if sp.issparse(self._X_op):
+            sub = self._X_op[:, cols].astype(np.float64)
+            return sub, sp.hstack([sub, sub.multiply(sub)], format="csc")
+        m = cols.shape[0]
+        # Rows of the C-ordered X^T are the columns of X: contiguous copies.
+        both = np.empty((2 * m, self._X_op.shape[0]))
+        both[:m] = self._X_op.T[cols]
+        np.multiply(both[:m], both[:m], out=both[m:])
+        return both[:m].T, both.T
+
+    def _blocks(self):
+        """``(positions, X_ws block, [block, block ** 2])`` over the working set."""
+        if self._gathered is not None:
+            yield slice(None), *self._gathered
+            return
+        for start in range(0, self.cols.shape[0], self._block):
+            part = slice(start, start + self._block)
+            yield part, *self._gather(self.cols[part])
+
+    def dot(self, M):
+        """``M X_ws`` (K, n_ws)."""
+        out = np.empty((M.shape[0], self.cols.shape[0]))
+        for part, sub, _ in self._blocks():
+            out[:, part] = M @ sub
+        return out
+
+    def moments(self, M):
+        """``(M X_ws, M (X_ws * X_ws))``, each (K, n_ws), in one product."""
+        s1 = np.empty((M.shape[0], self.cols.shape[0]))
+        s2 = np.empty_like(s1)
+        for part, sub, both in self._blocks():
+            prod = np.asarray(M @ both)
+            m = sub.shape[1]
+            s1[:, part], s2[:, part] = prod[:, :m], prod[:, m:]
+        return s1, s2
+
+    def times(self, V):
+        """``X_ws V`` (n, K) for ``V`` (n_ws, K)."""
+        out = 0.0
+        for part, sub, _ in self._blocks():
+            out = out + np.asarray(sub @ V[part])
+        return out
+
+
+def build_multinomial_model(columns, datafit, P, W, cols, model, penalty, fit_intercept):
+    """Set up the gradient of the quadratic model on ``cols`` at the probabilities ``P`` (K, n).
 
     Fills ``model.P``, the per-sample gradient ``model.G`` and the Newton
-    weights ``model.H`` from ``P`` (:func:`softmax` at the current logits),
-    the centred curvatures, zeroes the step, and returns the working set's
-    KKT violation: the largest over its coordinates (every class) and, with
-    ``fit_intercept``, the intercepts (the working-set certificate at the
-    current point).
+    weights ``model.H`` from ``P`` (:func:`softmax` at the current logits)
+    and zeroes the step. Returns the working set's KKT violation (the
+    largest over its coordinates in every class and, with
+    ``fit_intercept``, the intercepts: the working-set certificate at the
+    current point) and every coordinate's violation (K, n_ws). The
+    curvatures follow in :func:`set_curvatures`, once a step is to be taken.
     """
-    code, alpha, l1_ratio = penalty
-    sw, Y = datafit.sw, model.Y
-    G, H, dZ, sigma = model.G, model.H, model.dZ, model.sigma
-    K, n = G.shape
-    for i in range(n):
-        sigma[i] = 0.0
-    for k in range(K):
-        for i in range(n):
-            pk = P[k, i]
-            model.P[k, i] = pk
-            G[k, i] = sw[i] * (pk - Y[k, i])
-            H[k, i] = sw[i] * max(pk * (1.0 - pk), _HESS_FLOOR)
-            dZ[k, i] = 0.0
-    kkt = 0.0
-    for k in range(K):
-        sum_g = 0.0
-        sum_h = 0.0
-        for i in range(n):
-            sum_g += G[k, i]
-            sum_h += H[k, i]
-        if fit_intercept:
-            kkt = max(kkt, abs(sum_g))
-        model.sum_h[k] = sum_h
-        model.db[k] = 0.0
-    # Feature by feature, every class: each column is read from memory once
-    # (then from cache) for its gradient and curvature in all classes.
-    for idx in range(nws):
-        j = ws[idx]
-        for k in range(K):
-            kkt = max(kkt, coordinate_violation(code, W[k, j], col_dot(X, j, G[k]), alpha,
-                                                l1_ratio))
-            model.dW[k, idx] = 0.0
-            s1, s2 = col_weighted_moments(X, j, H[k])
-            if fit_intercept:
-                sum_h = model.sum_h[k]
-                s2 -= s1 * s1 / sum_h
-                # A column (numerically) constant on the support of h carries
-                # no information beyond the intercept.
-                if s2 <= 1e-12 * (s2 + s1 * s1 / sum_h):
-                    s2 = 0.0
-            else:
-                s1 = 0.0
-            model.hsum[k, idx] = s1
-            model.hdiag[k, idx] = s2
-    return kkt
+    sw, G, H = datafit.sw, model.G, model.H
+    np.copyto(model.P, P)
+    np.subtract(P, model.Y, out=G)
+    G *= sw
+    np.multiply(P, 1.0 - P, out=H)
+    np.maximum(H, _HESS_FLOOR, out=H)
+    H *= sw
+    model.dZ[:] = 0.0
+    model.sigma[:] = 0.0
+    viol = violations(penalty, W[:, cols], columns.dot(G))
+    kkt = float(viol.max(initial=0.0))
+    if fit_intercept:
+        kkt = max(kkt, float(np.abs(G.sum(axis=1)).max()))
+    return kkt, viol
+
+
+def set_curvatures(columns, W, cols, model, fit_intercept, viol, cd_tol):
+    """The curvatures of the model on ``cols``, and the coordinates CD starts on.
+
+    ``hdiag`` is each coordinate's Hessian diagonal with its class's
+    intercept eliminated (the Schur complement), ``hsum`` the
+    intercept-coordinate cross term. CD first visits the non-zero
+    coordinates and those whose violation ``viol`` exceeds ``cd_tol``;
+    others join when they violate after the step (:func:`_newton_step`).
+    """
+    nws = cols.shape[0]
+    H = model.H
+    sum_h = H.sum(axis=1)
+    model.sum_h[:] = sum_h
+    model.db[:] = 0.0
+    model.dW[:, :nws] = 0.0
+    s1, s2 = columns.moments(H)
+    if fit_intercept:
+        centred = s2 - s1 * s1 / sum_h[:, None]
+        # A column (numerically) constant on the support of h carries no
+        # information beyond the intercept.
+        s2 = np.where(centred <= 1e-12 * s2, 0.0, centred)
+    else:
+        s1 = 0.0
+    model.hsum[:, :nws] = s1
+    model.hdiag[:, :nws] = s2
+    model.active[:, :nws] = (W[:, cols] != 0.0) | (viol > cd_tol)
+
+
+def join_violators(columns, datafit, W, cols, model, penalty, fit_intercept, cd_tol):
+    """Mark the coordinates outside ``model.active`` that the current step leaves violating.
+
+    The model gradient of every coordinate at once, ``R X_ws`` with
+    ``R_k = G_k + s P_k (dZ_k - sigma)`` (the full softmax Hessian times the
+    step), the intercept eliminated as in :func:`cd_multinomial_model`.
+    A coordinate joins when its violation exceeds ``cd_tol``. Returns
+    whether any did.
+    """
+    nws = cols.shape[0]
+    R = model.dZ - model.sigma
+    R *= model.P
+    R *= datafit.sw
+    R += model.G
+    grad = columns.dot(R)
+    if fit_intercept:
+        grad -= model.hsum[:, :nws] * (R.sum(axis=1) / model.sum_h)[:, None]
+    active = model.active[:, :nws]
+    viol = violations(penalty, W[:, cols] + model.dW[:, :nws], grad)
+    new = ~active & (viol > cd_tol) & (model.hdiag[:, :nws] > 0.0)
+    if not new.any():
+        return False
+    active |= new
+    return True
 
 
 @njit(**_FAST)
 def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, cd_tol, state,
                          epochs_per_call, max_epochs):
-    """Minimise the full-Hessian quadratic model plus penalty on ``ws[:nws]`` by cyclic CD.
+    """Minimise the full-Hessian quadratic model plus penalty on the active coordinates by cyclic CD.
 
-    Runs at most ``epochs_per_call`` epochs per call and keeps its progress
-    in ``state`` (``[epochs run, active-set epoch]``, zeros to start), so the
-    caller loops in Python between calls. Returns ``(done, epochs run by this call)``; once ``done``
-    (no coordinate moved the model gradient by more than ``cd_tol``, or
+    Epochs visit the coordinates ``(k, ws[idx])`` with ``model.active[k, idx]``
+    (glmnet's active-set cycling: the caller checks the others in one
+    product, :func:`join_violators`). Runs at most ``epochs_per_call`` epochs
+    per call and counts them in ``state`` (``[epochs run]``, zero to start),
+    so the caller loops in Python between calls. Returns
+    ``(done, epochs run by this call)``; once ``done`` (no coordinate moved
+    the model gradient by more than ``cd_tol`` in an epoch, or
     ``max_epochs`` in all), ``model.dW``, ``model.db`` and ``model.dZ`` hold
     the step (``dZ`` up to a per-sample constant shared by all classes,
     which no softmax sees).
@@ -309,17 +412,14 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
     sw = datafit.sw
     P, G, H, dZ, sigma, r, z_old = model.P, model.G, model.H, model.dZ, model.sigma, model.r, model.z_old
     dW, hdiag, hsum, db, column = model.dW, model.hdiag, model.hsum, model.db, model.column
+    active = model.active
     n = X.n_samples
     K = P.shape[0]
     shift = alpha > 0.0
     ran = 0
-    converged = False
-    while ran < epochs_per_call and state[0] < max_epochs and not converged:
+    while ran < epochs_per_call and state[0] < max_epochs:
         ran += 1
         state[0] += 1.0
-        # glmnet's active-set cycling: after a full epoch, epochs over the
-        # non-zero coordinates only until they settle, then a full epoch again.
-        active_only = state[1] == 1.0
         max_move = 0.0
         for k in range(K):
             Pk, Gk, Hk, dzk = P[k], G[k], H[k], dZ[k]
@@ -334,12 +434,10 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                 sum_u = 0.0
             for idx in range(nws):
                 hj = hdiag[k, idx]
-                if hj <= 0.0:
+                if hj <= 0.0 or not active[k, idx]:
                     continue  # an all-zero (or constant) column has no gradient either
                 j = ws[idx]
                 old = W[k, j] + dW[k, idx]
-                if active_only and old == 0.0:
-                    continue
                 grad_j = col_dot(X, j, r)
                 if fit_intercept:
                     grad_j -= hsum[k, idx] / sum_h * sum_u
@@ -372,12 +470,10 @@ def cd_multinomial_model(X, datafit, ws, nws, W, model, penalty, fit_intercept, 
                         # constant, so dZ, sigma and the model gradient stay as they are.
                         for k in range(K):
                             dW[k, idx] -= c
+                            active[k, idx] = True
         if max_move <= cd_tol:
-            converged = not active_only
-            state[1] = 0.0  # settled: a full epoch next (done if it moves nothing either)
-        else:
-            state[1] = 1.0
-    return converged or state[0] >= max_epochs, ran
+            return True, ran
+    return state[0] >= max_epochs, ran
 
 
 def multinomial_loss_along(datafit, Z, dZ, t):
@@ -399,11 +495,13 @@ def _penalty_change(penalty, w0, step):
     return change
 
 
-def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, cd_tol, f0,
-                 work):
+def _newton_step(design, columns, datafit, penalty, fit_intercept, W, b, Z, cols, model, cd_tol,
+                 f0, work):
     """One proximal Newton step on the features ``cols`` from the datafit ``f0`` at ``Z``.
 
-    Returns ``(t, predicted, at_step)``: the accepted step length (0 when
+    CD cycles on the active coordinates until they settle; then one product
+    checks all the others (:func:`join_violators`), and CD resumes while any
+    joins. Returns ``(t, predicted, at_step)``: the accepted step length (0 when
     the line search found no decrease), the model's predicted change of the
     objective for the full step, and ``(P, loss)`` at the new logits when
     the line search computed them (else None).
@@ -411,12 +509,15 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
     nws = cols.shape[0]
     K = W.shape[0]
     per_call = max(1, _cd.ENTRIES_PER_CALL // max(1, K * column_entries(design, cols)))
-    state = np.zeros(2)
-    done = False
-    while not done:
+    state = np.zeros(1)
+    while True:
         done, _ = cd_multinomial_model(design, datafit, cols, nws, W, model, penalty,
                                        fit_intercept, cd_tol, state, per_call, _MAX_CD_EPOCHS)
-    work[0] += int(state[0]) * nws * K
+        if done and (state[0] >= _MAX_CD_EPOCHS
+                     or not join_violators(columns, datafit, W, cols, model, penalty,
+                                           fit_intercept, cd_tol)):
+            break
+    work[0] += int(state[0]) * int(np.count_nonzero(model.active[:, :nws]))
     dW, dZ, db = model.dW[:, :nws], model.dZ, model.db
     pen = _penalty_change(penalty, W[:, cols], dW)
     predicted = float(np.vdot(model.G, dZ)) + pen(1.0)
@@ -437,14 +538,15 @@ def _newton_step(design, datafit, penalty, fit_intercept, W, b, Z, cols, model, 
 
 def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b, Z, cols,
                                   inner_tol, tol, scale, max_steps, model, stall, work,
-                                  certify_now, at_start=None):
+                                  certify_now, at_start=None, columns=None):
     """Proximal Newton steps on the features ``cols`` until their KKT violation is ``<= inner_tol``.
 
     Whenever the working set's violation reaches ``tol`` (the solver's
     target), the full certificate is computed (``certify_now(steps, G)``,
     from the per-sample gradient the model has already: no pass over the
     logits) and the solve stops as soon as it holds. ``at_start``:
-    :func:`softmax` at ``Z`` if the caller has it.
+    :func:`softmax` at ``Z`` if the caller has it; ``columns``: the
+    :class:`WorkingColumns` of ``cols`` if the caller has them.
 
     ``stall`` (``[best violation, stalled steps]``, kept across calls) tracks
     floating-point stagnation: a step whose predicted decrease is below
@@ -454,17 +556,18 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
     found no decrease (no step changes the fit measurably any more), and
     whether the full certificate holds.
     """
-    nws = cols.shape[0]
     allowed = np.zeros(W.shape[1], dtype=np.bool_)
     allowed[cols] = True
+    if columns is None:
+        columns = WorkingColumns(design, design_operator(design), cols)
     n_steps = 0
     measurable = True
     at_step = at_start
     while True:
         P, f0 = (softmax(model, datafit.sw, np.ascontiguousarray(Z.T)) if at_step is None
                  else at_step)
-        ws_kkt = build_multinomial_model(design, datafit, P, W, cols, nws, model, penalty,
-                                         fit_intercept)
+        ws_kkt, viol = build_multinomial_model(columns, datafit, P, W, cols, model, penalty,
+                                               fit_intercept)
         if ws_kkt <= tol and certify_now(n_steps, model.G.T):
             return n_steps, False, True
         if ws_kkt < 0.5 * stall[0]:
@@ -479,19 +582,21 @@ def solve_multinomial_working_set(design, datafit, penalty, fit_intercept, W, b,
         # below round-off of the gradients (alpha_max's scale).
         cd_tol = max(0.1 * tol, 0.3 * min(ws_kkt, 3.0 * inner_tol), _FORCING * ws_kkt,
                      _EPS * scale)
-        t, predicted, at_step = _newton_step(design, datafit, penalty, fit_intercept, W, b, Z,
-                                             cols, model, cd_tol, f0, work)
+        set_curvatures(columns, W, cols, model, fit_intercept, viol, cd_tol)
+        t, predicted, at_step = _newton_step(design, columns, datafit, penalty, fit_intercept, W,
+                                             b, Z, cols, model, cd_tol, f0, work)
         n_steps += 1
         if t == 0.0:
             return n_steps, True, False
-        if penalty.alpha > 0.0:
+        if penalty.alpha > 0.0 and t < 1.0:
+            # CD leaves W + dW at the penalty-optimal shift; W + t dW may not be.
             shift_to_penalty_optimum(W, penalty.l1_ratio, allowed)
         measurable = predicted < -1e-10 * max(1.0, abs(f0))
         if measurable:
             stall[1] = 0.0
 
 
-def extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model):
+def extrapolated_start(columns, datafit, penalty, W, b, Z, strong_rule, model):
     """Move a path's warm start along the path when that lowers the objective.
 
     Between changes of the support, the solution moves smoothly with
@@ -499,7 +604,7 @@ def extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model):
     to first order (their difference scaled by the ratio of the ``log(alpha)``
     steps, 1 on a geometric grid). Only coordinates non-zero at the last
     solution that keep their sign move, so the support (and the strong
-    rule's working set) stays as it is. Taken, in place in ``W``, ``b``,
+    rule's working set, whose columns are ``columns``) stays as it is. Taken, in place in ``W``, ``b``,
     ``Z``, if its objective is lower; the solver then starts closer to the
     solution (on digits' 50-point path: half the coordinate-descent epochs).
     Returns ``(P, loss)`` at the start kept (:func:`softmax`).
@@ -519,7 +624,7 @@ def extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model):
         return start
     step = np.where(keep, moved - W, 0.0)
     db = gamma * (b - b0)
-    Z_new = Z + x_dot(X_op, step.T) + db
+    Z_new = Z + columns.times(step[:, columns.cols].T) + db
     guess = softmax(model, datafit.sw, np.ascontiguousarray(Z_new.T))
     if guess[1] + penalty_value(penalty, W + step) >= start[1] + penalty_value(penalty, W):
         return start
@@ -556,8 +661,12 @@ def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max
     ws_size = ws_start if use_ws else p
     screened = (strong_rule.working_sets(W, penalty)
                 if strong_rule is not None and use_ws and not zero_start else None)
-    at_start = (extrapolated_start(X_op, datafit, penalty, W, b, Z, strong_rule, model)
-                if screened is not None else None)
+    columns = at_start = None
+    if screened is not None:
+        # The strong rule's features in any class (all classes of a feature
+        # together): the first working set, solved to the target.
+        columns = WorkingColumns(design, X_op, np.unique(np.concatenate(screened)))
+        at_start = extrapolated_start(columns, datafit, penalty, W, b, Z, strong_rule, model)
     n_iter = 0
     cols = np.empty(0, dtype=np.int64)
     stall = np.array([np.inf, 0.0])
@@ -593,16 +702,14 @@ def multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max
                 cols = np.arange(p)
             inner_tol = max(tol_abs, 0.1 * kkt)
         else:
-            # The strong rule's features in any class (all classes of a
-            # feature together), solved to the target.
-            cols = np.unique(np.concatenate(screened))
+            cols = columns.cols
             screened = None
             ws_size = max(ws_size, cols.shape[0])
             tol_abs = inner_tol = certify.kkt_tol
         steps, stalled, done = solve_multinomial_working_set(
             design, datafit, penalty, fit_intercept, W, b, Z, cols, inner_tol, tol_abs,
-            certify.scale, max_iter - n_iter, model, stall, work, certify_now, at_start)
-        at_start = None
+            certify.scale, max_iter - n_iter, model, stall, work, certify_now, at_start, columns)
+        columns = at_start = None
         n_iter += steps
         # Nothing to do on an unchanged working set whose violation is met
         # (the full pass disagrees by round-off): report the certificate as it is.
