@@ -291,3 +291,47 @@ def test_unreadable_cache_files_are_discarded_recompiled_and_reported(tmp_path):
     assert sum("EOFError: Ran out of input" in m for m in healed["warnings"]) >= 2
     again, log = run_child(env, tmp_path, child=HEALING_CHILD, kernel="_losses.log1pexp")
     assert not again["warnings"] and _loaded(log) and not _saved(log)
+
+
+# The child: a binary L1 logistic fit (the coordinate-descent kernels and those they call)
+# and a small MLP, then, over skreg's dispatchers, the signatures numba compiled (cache
+# misses) and loaded from the on-disk cache (cache hits).
+REUSE_CHILD = r"""
+import json, sys, warnings
+import numpy as np
+import skreg
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+X = rng.standard_normal((60, 5))
+y = (X[:, 0] + 0.5 * rng.standard_normal(60) > 0).astype(int)
+skreg.RegularizedLogisticRegression("l1", alpha=0.02).fit(X, y).predict_proba(X)
+skreg.ElasticNetMLPClassifier((3,), max_iter=5, random_state=0).fit(X, y).predict_proba(X)
+seen, misses, hits = set(), {}, {}
+for name, mod in list(sys.modules.items()):
+    if name.split(".")[0] != "skreg":
+        continue
+    for fn in list(vars(mod).values()):
+        if id(fn) in seen or not hasattr(fn, "py_func") or not hasattr(fn, "stats"):
+            continue
+        seen.add(id(fn))
+        key = fn.py_func.__module__ + "." + fn.py_func.__name__
+        misses[key] = sum(fn.stats.cache_misses.values())
+        hits[key] = sum(fn.stats.cache_hits.values())
+print(json.dumps(dict(misses=misses, hits=hits)))
+"""
+
+
+def test_a_second_process_loads_every_kernel_from_the_cache(tmp_path):
+    """Every signature a fit compiles is served from the on-disk cache in the next process:
+    a kernel numba cannot cache (or whose cache key changes between processes, e.g. a
+    global that changes) would be compiled again by every new process."""
+    env = dict(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(PACKAGE.parent))
+    first, _ = run_child(env, tmp_path, child=REUSE_CHILD)
+    second, _ = run_child(env, tmp_path, child=REUSE_CHILD)
+    compiled = {k for k, v in first["misses"].items() if v}
+    assert "skreg._cd.solve_row" in compiled and "skreg._mlp_kernels._relu_forward" in compiled
+    assert {k: v for k, v in second["misses"].items() if v} == {}
+    # Kernels called from Python are loaded; those only called by other kernels are not
+    # needed (their code is part of the caller's cached object).
+    assert second["hits"]["skreg._cd.solve_row"] >= 1
+    assert sum(second["hits"].values()) >= 3
