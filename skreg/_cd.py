@@ -274,7 +274,9 @@ def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol, g=Non
     One product ``X^T G`` (BLAS or scipy): this is the certificate the
     solver stops on, and the scores the working sets are chosen by. ``g``
     is the per-sample gradient at ``Z`` (n,) or (n, K) when the caller has
-    it: it saves a pass over the samples.
+    it: it saves a pass over the samples. With an intercept it also returns
+    the intercepts' violations ``|sum_i G_ik|`` and the sizes of the sample
+    gradients ``sum_i |G_ik|`` (K,) (else None, None).
     """
     if g is None:
         gradient(datafit, Z, G)
@@ -283,9 +285,9 @@ def full_kkt(design, X_op, datafit, penalty, fit_intercept, W, Z, G, viol, g=Non
     grad = transpose_dot(design, X_op, G).T
     viol[:] = violations(penalty, W, grad)
     kkt = viol.max(initial=0.0)
-    if fit_intercept:
-        kkt = max(kkt, np.abs(G.sum(axis=0)).max())
-    return kkt, grad
+    if not fit_intercept:
+        return kkt, grad, None, None
+    return kkt, grad, np.abs(G.sum(axis=0)), np.abs(G).sum(axis=0)
 
 
 def starting_point(design, X_op, datafit, fit_intercept, W, b):
@@ -837,10 +839,18 @@ class Certificate:
 
         ``g``: the per-sample gradient at ``Z``, (n,) or (n, K), if the caller has it.
         """
-        kkt, self.grad = full_kkt(*self._args, W, Z, self._G, self.viol, g)
+        kkt, self.grad, intercept, size = full_kkt(*self._args, W, Z, self._G, self.viol, g)
         if self._scale is None:
             self._scale = np.abs(self.grad).max(initial=0.0)
         self.kkt_tol = self._tol_rel * self._scale if self._scale > 0.0 else self._tol_rel
+        if intercept is not None:
+            # An intercept's gradient is a sum of sample gradients: it does not scale
+            # with X as alpha_max does. It also counts as met within tol of the sample
+            # gradients' size (X of entries ~1e-300: alpha_max ~1e-300 lies far below
+            # the round-off of that sum); in kkt_tol's units, as the returned violation.
+            unit = self._scale if self._scale > 0.0 else 1.0
+            share = np.divide(intercept, size, out=np.zeros_like(size), where=size > 0.0)
+            kkt = max(kkt, float(np.minimum(intercept, unit * share).max()))
         self.n_passes += 1
         if self._gap_tol is not None and _KKT_FALLBACK * self.kkt_tol < kkt <= self.target:
             _, _, datafit, penalty, fit_intercept = self._args

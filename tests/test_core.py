@@ -11,6 +11,8 @@ reference there): the convex penalties by their KKT conditions, L0L2 by
 coordinate-wise optimality.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -429,3 +431,47 @@ def test_logistic_path_points_certify_the_objective(penalty):
         kkt_only_error = max(kkt_only_error, (single - best) / best)
     assert path_error <= 1e-6
     assert kkt_only_error > 1e-6  # the case the gap is for
+
+
+@pytest.mark.parametrize("name", ["logistic", "squared"])
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_tiny_features_fit_without_a_convergence_warning(name, penalty):
+    """X of entries ~1e-300 (alpha_max ~1e-300, far below the round-off of the intercept's
+    gradient, a sum of O(1) sample gradients): the fit is exact and warns of nothing.
+    X w underflows, so the intercept is that of the intercept-only model, L1 keeps no
+    feature (alpha > alpha_max) and ridge gives w = X^T (y - mean) / (n alpha)."""
+    from skreg import RegularizedLinearRegression, RegularizedLogisticRegression
+
+    X, Y, sw = _problem(name, sparse=False)
+    X, y, alpha = X * 1e-300, Y[:, 0], 0.01
+    est = (RegularizedLogisticRegression if name == "logistic" else RegularizedLinearRegression)(
+        penalty=penalty, alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.fit(X, y)
+    ybar = y.mean()
+    b = np.log(ybar / (1 - ybar)) if name == "logistic" else ybar
+    assert np.ravel(est.intercept_)[0] == pytest.approx(b, rel=1e-9)
+    coef = np.ravel(est.coef_)
+    if penalty == "l1":
+        assert np.all(coef == 0.0)
+    else:
+        np.testing.assert_allclose(coef, X.T @ (y - ybar) / (len(y) * alpha), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_huge_targets_fit_without_runtime_warnings(fit_intercept):
+    """L1 with targets ~2**600 (squared residuals overflow): no RuntimeWarning, and the fit
+    is c times the fit on y / c with alpha / c (the objective is c^2 times that one)."""
+    from skreg import RegularizedLinearRegression
+
+    X, Y, sw = _problem("squared", sparse=False)
+    c, y = 2.0 ** 600, Y[:, 0]
+    params = dict(penalty="l1", tol=1e-10, fit_intercept=fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = RegularizedLinearRegression(alpha=0.02 * c, **params).fit(X, y * c)
+        ref = RegularizedLinearRegression(alpha=0.02, **params).fit(X, y)
+    assert np.count_nonzero(ref.coef_) > 2
+    np.testing.assert_allclose(big.coef_ / c, ref.coef_, rtol=1e-8, atol=1e-12)
+    assert big.intercept_ / c == pytest.approx(ref.intercept_, rel=1e-8, abs=1e-12)
