@@ -176,6 +176,24 @@ def test_dense_and_sparse_give_the_same_solution():
     assert np.array_equal(dense.coef_ == 0.0, sparse.coef_ == 0.0)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_working_set_products_block_by_block_give_the_same_solution(monkeypatch, sparse):
+    """Working sets too large to copy out of X whole are multiplied a few columns at a time."""
+    from skreg import _multinomial
+
+    X, y = _small_problem(seed=1, n=200, p=12)
+    X = X * (np.random.RandomState(2).rand(*X.shape) < 0.5)
+    X = sp.csr_matrix(X) if sparse else X
+    params = dict(penalty="elasticnet", alpha=0.01, l1_ratio=0.7, tol=1e-10, max_iter=1000)
+    whole = _fit_without_warning(X, y, **params)
+    monkeypatch.setattr(_multinomial, "_GATHERED_ENTRIES", 3 * X.shape[0])  # blocks of 3 columns
+    blocks = _fit_without_warning(X, y, **params)
+    _assert_certified(blocks, X, y)
+    np.testing.assert_allclose(blocks.coef_, whole.coef_, atol=1e-7)
+    np.testing.assert_allclose(blocks.intercept_, whole.intercept_, atol=1e-7)
+    assert np.array_equal(blocks.coef_ == 0.0, whole.coef_ == 0.0)
+
+
 def test_sample_weights_equal_repeated_rows_and_class_weight():
     X, y = _small_problem(seed=3)
     counts = np.random.RandomState(4).randint(1, 4, size=X.shape[0])
