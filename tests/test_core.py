@@ -430,7 +430,10 @@ def test_logistic_path_points_certify_the_objective(penalty):
         path_error = max(path_error, (value - best) / best)
         kkt_only_error = max(kkt_only_error, (single - best) / best)
     assert path_error <= 1e-6
-    assert kkt_only_error > 1e-6  # the case the gap is for
+    if penalty == "l1":
+        # The case the gap is for. (The elastic net's single fits land within 1e-7 as CD's
+        # Newton steps on the support solve their last models exactly.)
+        assert kkt_only_error > 1e-6
 
 
 @pytest.mark.parametrize("name", ["logistic", "squared"])
