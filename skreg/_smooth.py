@@ -351,13 +351,20 @@ def newton_smooth_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
             d, db = step[:p], (step[p] if fit_intercept else 0.0)
             if dz is None:
                 dz = np.asarray(x_dot(X_op, d), dtype=np.float64) + db
-            wd, dd = float(w_k @ d), float(d @ d)
-            predicted = float(g @ dz) + alpha * (wd + 0.5 * dd)
+            # The predicted change g.dz + alpha (w.d + d.d / 2) = grad.step + alpha d.d / 2,
+            # per unit of the step's size u: targets ~2**600 would overflow g.dz and d.d,
+            # X of entries ~1e-300 underflow them (and X d).
+            u = float(np.abs(step).max(initial=0.0))
+            u = u if u > 0.0 else 1.0
+            wd_u, dd_u = float(w_k @ (d / u)), float((d / u) @ (d / u))
+            predicted_u = float(grad @ (step / u)) + 0.5 * alpha * u * dd_u
             if squared:  # the quadratic model is the objective
-                t = 1.0 if predicted < 0.0 else 0.0
+                # A NaN prediction (non-finite data) takes the step, as the line search
+                # does: non-finite coefficients then make the caller raise.
+                t = 0.0 if predicted_u > 0.0 or not (np.any(d) or db) else 1.0
             else:
                 t, f0 = _line_search(lambda t, dz=dz: column_loss(datafit, Z, k, dz, t), f0,
-                                     predicted, alpha, wd, dd)
+                                     u * predicted_u, alpha, u * wd_u, u * u * dd_u)
             if t > 0.0:
                 progress = True
                 w_k += t * d

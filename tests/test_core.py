@@ -438,42 +438,49 @@ def test_logistic_path_points_certify_the_objective(penalty):
 
 @pytest.mark.parametrize("name", ["logistic", "squared"])
 @pytest.mark.parametrize("penalty", ["l1", "l2"])
-def test_tiny_features_fit_without_a_convergence_warning(name, penalty):
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_tiny_features_fit_without_a_convergence_warning(name, penalty, fit_intercept):
     """X of entries ~1e-300 (alpha_max ~1e-300, far below the round-off of the intercept's
-    gradient, a sum of O(1) sample gradients): the fit is exact and warns of nothing.
-    X w underflows, so the intercept is that of the intercept-only model, L1 keeps no
-    feature (alpha > alpha_max) and ridge gives w = X^T (y - mean) / (n alpha)."""
+    gradient, a sum of O(1) sample gradients; a ridge step's d.d underflows): the fit is
+    exact and warns of nothing. X w underflows, so the intercept is that of the
+    intercept-only model, L1 keeps no feature (alpha > alpha_max) and ridge gives
+    w = X^T (y - m) / (n alpha), m the intercept's mean response."""
     from skreg import RegularizedLinearRegression, RegularizedLogisticRegression
 
     X, Y, sw = _problem(name, sparse=False)
     X, y, alpha = X * 1e-300, Y[:, 0], 0.01
     est = (RegularizedLogisticRegression if name == "logistic" else RegularizedLinearRegression)(
-        penalty=penalty, alpha=alpha)
+        penalty=penalty, alpha=alpha, fit_intercept=fit_intercept)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         est.fit(X, y)
     ybar = y.mean()
-    b = np.log(ybar / (1 - ybar)) if name == "logistic" else ybar
+    if not fit_intercept:
+        b, m = 0.0, (0.5 if name == "logistic" else 0.0)
+    else:
+        b, m = (np.log(ybar / (1 - ybar)) if name == "logistic" else ybar), ybar
     assert np.ravel(est.intercept_)[0] == pytest.approx(b, rel=1e-9)
     coef = np.ravel(est.coef_)
     if penalty == "l1":
         assert np.all(coef == 0.0)
     else:
-        np.testing.assert_allclose(coef, X.T @ (y - ybar) / (len(y) * alpha), rtol=1e-6)
+        np.testing.assert_allclose(coef, X.T @ (y - m) / (len(y) * alpha), rtol=1e-6)
 
 
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_huge_targets_fit_without_runtime_warnings(fit_intercept):
-    """L1 with targets ~2**600 (squared residuals overflow): no RuntimeWarning, and the fit
-    is c times the fit on y / c with alpha / c (the objective is c^2 times that one)."""
+def test_huge_targets_fit_without_runtime_warnings(penalty, fit_intercept):
+    """Targets ~2**600 (squared residuals overflow): no RuntimeWarning, and the fit is c
+    times the fit on y / c, with alpha / c for L1 (the objective is c^2 times that one)."""
     from skreg import RegularizedLinearRegression
 
     X, Y, sw = _problem("squared", sparse=False)
     c, y = 2.0 ** 600, Y[:, 0]
-    params = dict(penalty="l1", tol=1e-10, fit_intercept=fit_intercept)
+    params = dict(penalty=penalty, tol=1e-10, fit_intercept=fit_intercept)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        big = RegularizedLinearRegression(alpha=0.02 * c, **params).fit(X, y * c)
+        big = RegularizedLinearRegression(alpha=0.02 * (c if penalty == "l1" else 1.0),
+                                          **params).fit(X, y * c)
         ref = RegularizedLinearRegression(alpha=0.02, **params).fit(X, y)
     assert np.count_nonzero(ref.coef_) > 2
     np.testing.assert_allclose(big.coef_ / c, ref.coef_, rtol=1e-8, atol=1e-12)
