@@ -589,7 +589,7 @@ def main(argv=None):
                      f"{', '.join(f'{k} {v}' for k, v in versions.items())}; "
                      f"{os.cpu_count()} CPUs.\n\n" + "\n".join(descriptions) + "\n\n## Results\n\n"
                      + table + "\n\n## Convention check\n\n" + conventions + "\n\n## Log\n\n"
-                     + "\n".join("    " + ln for ln in lines) + "\n")
+                     + "\n".join("    " + ln for ln in "\n".join(lines).splitlines()) + "\n")
     return 0
 
 
