@@ -329,9 +329,9 @@ def test_a_second_process_loads_every_kernel_from_the_cache(tmp_path):
     first, _ = run_child(env, tmp_path, child=REUSE_CHILD)
     second, _ = run_child(env, tmp_path, child=REUSE_CHILD)
     compiled = {k for k, v in first["misses"].items() if v}
-    assert "skreg._cd.solve_row" in compiled and "skreg._mlp_kernels._relu_forward" in compiled
+    assert "skreg._cd.cd_quadratic_model" in compiled and "skreg._mlp_kernels._relu_forward" in compiled
     assert {k: v for k, v in second["misses"].items() if v} == {}
     # Kernels called from Python are loaded; those only called by other kernels are not
     # needed (their code is part of the caller's cached object).
-    assert second["hits"]["skreg._cd.solve_row"] >= 1
+    assert second["hits"]["skreg._cd.cd_quadratic_model"] >= 1
     assert sum(second["hits"].values()) >= 3
