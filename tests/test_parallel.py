@@ -226,6 +226,24 @@ def test_cv_estimator_n_jobs_threads_equal_sequential(case, backend):
 
 
 @needs_cv
+def test_cv_estimator_in_threads_restores_the_blas_thread_count():
+    """Fold paths run in threads with one BLAS thread; afterwards BLAS has the thread count
+    it had before the fit (it was left at one thread when the worker threads set and lifted
+    the limit themselves)."""
+    from sklearn.datasets import load_digits
+
+    if not _blas_threads():
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    X, y = load_digits(return_X_y=True)
+    X, y = (X[:600] - X[:600].mean(axis=0)) / (X[:600].std(axis=0) + 1.0), y[:600]
+    before = _blas_threads()
+    for _ in range(2):
+        skreg.RegularizedLogisticRegressionCV(penalty="l1", n_alphas=10, cv=3,
+                                              n_jobs=2).fit(X, y)
+        assert _blas_threads() == before
+
+
+@needs_cv
 def test_grid_search_over_the_cv_estimator_in_threads():
     """Nested parallelism: GridSearchCV(n_jobs=2) in threads over a CV estimator whose own
     folds run in threads (joblib runs the inner level sequentially inside a worker)."""
