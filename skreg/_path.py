@@ -32,6 +32,7 @@ from ._cd import (
     max_gradient_at_zero,
     newton_cd_solve,
 )
+from ._gram import compressed_cd_solve, worth_compressing
 from ._l0 import l0_solve
 from ._multinomial import multinomial_cd_solve
 from ._smooth import (
@@ -107,6 +108,10 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         steps = _iterations(datafit)
         info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                     max_iter, _WS_START, verbose, scale, strong_rule)
+    elif worth_compressing(design, datafit):
+        steps = _iterations(datafit)
+        info = compressed_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
+                                   _WS_START, verbose, scale, strong_rule)
     else:
         steps = _iterations(datafit)
         info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,

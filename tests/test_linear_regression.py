@@ -677,3 +677,49 @@ def test_cv_groups_without_metadata_routing():
     assert est.scores_.shape == (1, 4, 2)
     with pytest.raises(ValueError, match="enable_metadata_routing"):
         est.fit(X, y, unknown=groups)
+
+
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_many_samples_per_feature_path_is_optimal_and_equals_the_plain_solver(
+        monkeypatch, penalty, l1_ratio, sparse, fit_intercept):
+    """n >> p: the path is solved on the p x p design of the Gram matrix (collinear columns
+    included); every point is optimal (KKT), equals the CD solver on X itself and scikit-learn's
+    enet_path, and its intercepts are the weighted means' (b = ybar - xbar . w)."""
+    from sklearn.linear_model import enet_path
+
+    from skreg import _gram
+
+    rng = np.random.RandomState(1)
+    n, p = 600, 12
+    X = rng.randn(n, p)
+    X[:, 1] = X[:, 0] + 0.05 * rng.randn(n)
+    X[:, 2] = X[:, 3]  # an exact duplicate: the Gram matrix is singular
+    y = X[:, :4] @ rng.randn(4) + rng.randn(n) + 2.0
+    sw = rng.uniform(0.5, 2.0, n)
+    Xf = sp.csc_matrix(X) if sparse else X
+    alphas = alpha_max(X, y, sw, fit_intercept) / l1_ratio * np.geomspace(1.0, 1e-3, 8)
+
+    def path():
+        return regularization_path(Xf, y, loss="squared_error", penalty=penalty,
+                                   l1_ratio=l1_ratio, alphas=alphas, sample_weight=sw,
+                                   fit_intercept=fit_intercept, tol=1e-10)
+
+    _, coefs, intercepts, _ = path()
+    monkeypatch.setattr(_gram, "_SAMPLES_PER_FEATURE", 10**9)  # the plain solver
+    _, plain, plain_b, _ = path()
+    np.testing.assert_allclose(coefs, plain, atol=1e-8)
+    np.testing.assert_allclose(intercepts, plain_b, atol=1e-8)
+    for alpha, coef, b in zip(alphas, coefs[:, 0], intercepts[:, 0]):
+        kkt = kkt_violation(X, y, coef, b, penalty, alpha, l1_ratio, sw, fit_intercept)
+        assert kkt <= 1e-9 * alpha_max(X, y, sw, fit_intercept)
+    if fit_intercept:
+        s = sw / sw.sum()
+        np.testing.assert_allclose(intercepts[:, 0], s @ y - coefs[:, 0] @ (s @ X), atol=1e-10)
+    else:
+        _, ref, _ = enet_path(X * np.sqrt(sw / sw.mean())[:, None], y * np.sqrt(sw / sw.mean()),
+                              l1_ratio=l1_ratio, alphas=alphas, tol=1e-14, max_iter=100000)
+        f = [objective(X, y, c, 0.0, penalty, a, l1_ratio, sw) for a, c in zip(alphas, coefs[:, 0])]
+        f_ref = [objective(X, y, c, 0.0, penalty, a, l1_ratio, sw) for a, c in zip(alphas, ref.T)]
+        np.testing.assert_allclose(f, f_ref, rtol=1e-9)
