@@ -9,6 +9,8 @@ point is scored on the held-out part. The estimators only supply the datafit,
 the folds and the score of a point.
 """
 
+from contextlib import closing
+
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
@@ -79,9 +81,10 @@ def _fold_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter):
         Y01 = np.column_stack([1.0 - fold.Y[:, 0], fold.Y[:, 0]]) if n_rows == 1 else fold.Y
         present = np.flatnonzero(fold.sw @ Y01 > 0.0)
     if not is_classification(fold) or present.shape[0] == max(2, n_rows):
-        for W, b, _, passes, _ in path_points(design, fold, penalty, alphas, fit_intercept, tol,
-                                              max_iter):
-            yield W, b, passes
+        with closing(path_points(design, fold, penalty, alphas, fit_intercept, tol,
+                                 max_iter)) as points:
+            for W, b, _, passes, _ in points:
+                yield W, b, passes
         return
     W_full = np.zeros((n_rows, design.n_features))
     b_full = np.full(n_rows, ABSENT_INTERCEPT)
@@ -97,14 +100,15 @@ def _fold_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter):
     sub = Datafit(MULTINOMIAL if sub_multinomial else LOGISTIC,
                   np.ascontiguousarray(fold.Y[:, present] if sub_multinomial
                                        else fold.Y[:, present[1:]]), fold.sw)
-    for W, b, _, passes, _ in path_points(design, sub, penalty, alphas, fit_intercept, tol,
-                                          max_iter):
-        if sub_multinomial:
-            W_full[present], b_full[present] = W, b
-        else:
-            W_full[present] = np.vstack([-0.5 * W[0], 0.5 * W[0]])
-            b_full[present] = [-0.5 * b[0], 0.5 * b[0]]
-        yield W_full, b_full, passes
+    with closing(path_points(design, sub, penalty, alphas, fit_intercept, tol,
+                             max_iter)) as points:
+        for W, b, _, passes, _ in points:
+            if sub_multinomial:
+                W_full[present], b_full[present] = W, b
+            else:
+                W_full[present] = np.vstack([-0.5 * W[0], 0.5 * W[0]])
+                b_full[present] = [-0.5 * b[0], 0.5 * b[0]]
+            yield W_full, b_full, passes
 
 
 def fold_path(X, datafit, train, test, penalty, alphas, fit_intercept, tol, max_iter, score_point,
@@ -129,13 +133,16 @@ def fold_path(X, datafit, train, test, penalty, alphas, fit_intercept, tol, max_
         n_iter = np.empty(alphas.shape[0], dtype=np.int64)
         coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1])) if keep_coefs else None
         intercepts = np.zeros((alphas.shape[0], n_rows)) if keep_coefs else None
-        points = _fold_points(design, fold, penalty, alphas, fit_intercept, tol, max_iter)
-        for i, (W, b, passes) in enumerate(points):
-            check_cancelled()
-            scores[i] = score_point(W, b, X_test, test)
-            n_iter[i] = passes
-            if keep_coefs:
-                coefs[i], intercepts[i] = W, b
+        # Closed on the way out: a path left between points (cancelled, a failed
+        # score) would otherwise keep its BLAS registration until collected.
+        with closing(_fold_points(design, fold, penalty, alphas, fit_intercept, tol,
+                                  max_iter)) as points:
+            for i, (W, b, passes) in enumerate(points):
+                check_cancelled()
+                scores[i] = score_point(W, b, X_test, test)
+                n_iter[i] = passes
+                if keep_coefs:
+                    coefs[i], intercepts[i] = W, b
         return scores, n_iter, coefs, intercepts
 
 
@@ -247,8 +254,9 @@ class PathCVMixin:
         # and restored only by the worker threads as their paths start and end,
         # BLAS was left at one thread after the fit and digits' multinomial CV
         # (n_jobs=2) took 7-10x the CPU time of n_jobs=1 (OpenBLAS 0.3.31).
+        # The limit is lifted here too, after a failure once the jobs have stopped.
         parallel = effective_n_jobs(self.n_jobs) > 1 and len(jobs) > 1
-        with cancel_jobs_on_error() as batch, fit_blas_threads(single_thread=parallel):
+        with fit_blas_threads(single_thread=parallel), cancel_jobs_on_error() as batch:
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(fold_path)(X, datafit, splits[k][0], splits[k][1], penalties[r],
                                    grids[r], fit_intercept, tol, max_iter, score_point,

@@ -7,6 +7,7 @@ re-exported here; both kinds solve through the same core
 """
 
 import inspect
+from contextlib import closing
 from numbers import Integral, Real
 
 import numpy as np
@@ -195,9 +196,10 @@ def regularization_path(X, y, *, loss="log_loss", penalty="l1", l1_ratio=1.0, al
     coefs = np.zeros((alphas.shape[0], n_rows, X.shape[1]))
     intercepts = np.zeros((alphas.shape[0], n_rows))
     n_iter = np.zeros(alphas.shape[0], dtype=np.int64)
-    points = path_points(design, datafit, template, alphas, fit_intercept, tol, max_iter)
-    for i, (W, b, steps, _, _) in enumerate(points):
-        coefs[i], intercepts[i], n_iter[i] = W, b, steps
+    with closing(path_points(design, datafit, template, alphas, fit_intercept, tol,
+                             max_iter)) as points:
+        for i, (W, b, steps, _, _) in enumerate(points):
+            coefs[i], intercepts[i], n_iter[i] = W, b, steps
     return alphas, coefs, intercepts, n_iter
 
 
