@@ -940,11 +940,14 @@ class StrongRule:
     It also keeps the predictions at that solution, so the next point does
     not recompute ``X W^T + b``, the solution before it (``previous``:
     ``(W, b, alpha)`` or None), from which a solver may extrapolate, and the
-    columns' Euclidean norms once they are needed (:func:`duality_gap`).
+    columns' Euclidean norms once they are needed (:func:`duality_gap`) and,
+    for a squared-loss path solved on its p x p Gram problem, that problem
+    (``compressed``: :data:`skreg._gram.Compressed`, built at the first point).
     """
 
     def __init__(self):
         self.grad = None
+        self.compressed = None
         self.alpha = None
         self.previous = None
         self._point = None

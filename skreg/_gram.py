@@ -87,7 +87,7 @@ def compressed_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     A path's ``strong_rule`` keeps the compressed problem for its later
     points (built again if the data are not the same objects).
     """
-    problem = getattr(strong_rule, "compressed", None)
+    problem = strong_rule.compressed if strong_rule is not None else None
     if problem is None or problem.source is not datafit:
         problem = compress(design, datafit, fit_intercept)
         if problem is None:
