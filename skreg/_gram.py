@@ -10,10 +10,10 @@ intercept ``b = ybar - xbar . w``):
 
     F(w) = 1/2 w^T G w - c^T w + const + alpha * R(w).
 
-With ``G = V diag(lam) V^T`` the design ``R = sqrt(p) diag(sqrt(lam)) V^T`` (p rows)
-and target ``z = sqrt(p) diag(1/sqrt(lam)) V^T c`` with uniform weights ``1/p`` give
-the same ``F`` up to a constant, hence the same minimisers, gradients, KKT
-violations and ``alpha_max``. Forming ``G`` costs one BLAS product over X; every
+With ``R^T R = r G`` (``r`` rows, the rank of ``G``; see :func:`compress`) and
+``R^T z = r c``, the squared loss on design ``R`` and target ``z`` with uniform
+weights ``1/r`` gives the same ``F`` up to a constant, hence the same minimisers,
+gradients, KKT violations and ``alpha_max``. Forming ``G`` costs one BLAS product over X; every
 coordinate-descent epoch afterwards reads ``p^2`` entries instead of ``n p`` (what
 glmnet's covariance updates achieve for ``n >> p``). Along a path the compressed
 problem is built once and kept by the path's :class:`skreg._cd.StrongRule`.
@@ -23,6 +23,9 @@ from collections import namedtuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
+from scipy.linalg.blas import dsyrk
+from scipy.linalg.lapack import dpstrf
 
 from ._cd import design_operator, newton_cd_solve
 from ._validation import to_design
@@ -30,27 +33,55 @@ from .datafits import SQUARED, Datafit
 
 #: Compress when there are at least this many samples per feature ...
 _SAMPLES_PER_FEATURE = 10
-#: ... and at most this many features (the Gram matrix and its eigenvectors in memory).
+#: ... and at most this many features for a path, whose points share the one Gram
+#: product (n p^2 / 2 multiply-adds, about p / 2 passes over X: a path's certificates and
+#: epochs on X cost more than that up to a few thousand features; p^2 floats twice).
+_MAX_FEATURES_PATH = 5000
+#: A single fit pays the product alone: at most this many features.
 _MAX_FEATURES = 1000
 
-#: Rows of dense X per block of the Gram product.
-_ROWS_PER_BLOCK = 4096
+#: Entries of X per block of rows when weighted rows are copied for the Gram product.
+_BLOCK_ENTRIES = 1 << 22
 
 #: The p x p problem: its design and datafit, and the weighted means that give the intercept.
 Compressed = namedtuple("Compressed", ["design", "datafit", "x_mean", "y_mean", "source"])
 
 
-def worth_compressing(design, datafit):
-    """Whether a squared-loss fit on ``design`` is solved on the p x p design instead."""
+def worth_compressing(design, datafit, along_path=False):
+    """Whether a squared-loss fit on ``design`` is solved on the p x p design instead.
+
+    ``along_path``: the fit is a point of a path (:class:`skreg._cd.StrongRule`), whose
+    later points reuse the compressed problem.
+    """
     p = design.n_features
-    return (datafit.code == SQUARED and 0 < p <= _MAX_FEATURES
+    max_features = _MAX_FEATURES_PATH if along_path else _MAX_FEATURES
+    return (datafit.code == SQUARED and 0 < p <= max_features
             and design.n_samples >= _SAMPLES_PER_FEATURE * p
             and (design.X_flat.dtype if not design.is_sparse else design.data.dtype)
             == np.float64)
 
 
+def _weighted_gram(X, s):
+    """The upper triangle of ``X^T diag(s) X`` (p x p) for dense Fortran X: BLAS syrk, no copy of X
+    when the weights are uniform, else by blocks of weighted rows."""
+    n, p = X.shape
+    if np.all(s == s[0]):
+        return dsyrk(s[0], X, trans=1)
+    gram = np.zeros((p, p), order="F")
+    rows = max(1, _BLOCK_ENTRIES // p)
+    for start in range(0, n, rows):
+        block = np.sqrt(s[start:start + rows, None]) * X[start:start + rows]
+        gram = dsyrk(1.0, block.T, trans=0, beta=1.0, c=gram, overwrite_c=True)
+    return gram
+
+
 def compress(design, datafit, fit_intercept):
-    """The :data:`Compressed` problem of a squared-loss fit, or None if its sums overflow."""
+    """The :data:`Compressed` problem of a squared-loss fit, or None if its sums overflow.
+
+    The design is ``R = sqrt(r) U P^T`` from the pivoted Cholesky factorisation
+    ``P^T G P = U^T U`` of rank ``r`` (LAPACK ``dpstrf``: semi-definite ``G`` allowed),
+    so ``R^T R = r G``; the target solves ``R^T z = r c``.
+    """
     X = design_operator(design)
     s, Y = datafit.sw, datafit.Y
     p = design.n_features
@@ -62,22 +93,23 @@ def compress(design, datafit, fit_intercept):
     if sp.issparse(X):
         gram = np.asarray((X.T @ X.multiply(s[:, None]).tocsc()).toarray())
     else:
-        # By blocks of rows: no copy of X.
-        gram = np.zeros((p, p))
-        for start in range(0, design.n_samples, _ROWS_PER_BLOCK):
-            rows = X[start:start + _ROWS_PER_BLOCK]
-            gram += rows.T @ (s[start:start + _ROWS_PER_BLOCK, None] * rows)
+        gram = _weighted_gram(X, s)
+    # Only the upper triangle is read from here on.
     gram -= np.outer(x_mean, x_mean)
     c = np.asarray(X.T @ (s[:, None] * Y)) - np.outer(x_mean, y_mean)
-    if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(c))):
+    if not (np.all(np.isfinite(np.triu(gram))) and np.all(np.isfinite(c))):
         return None  # squares overflow: the solver on X itself reports it
-    lam, V = np.linalg.eigh(gram)
-    keep = lam > 1e-13 * max(lam[-1], 0.0)
-    root = np.sqrt(np.where(keep, lam, 0.0))
-    R = np.sqrt(p) * (root[:, None] * V.T)
-    z = np.sqrt(p) * np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)[:, None] * (V.T @ c)
-    datafit_p = Datafit(SQUARED, np.ascontiguousarray(z), np.full(p, 1.0 / p))
-    return Compressed(to_design(np.asfortranarray(R)), datafit_p, x_mean, y_mean, datafit)
+    factor, piv, rank, _ = dpstrf(gram, lower=0, overwrite_a=1)
+    piv -= 1
+    if rank == 0:  # G = 0: one row of zeros keeps the design well-formed
+        R, z = np.zeros((1, p), order="F"), np.zeros((1, Y.shape[1]))
+    else:
+        U = np.triu(factor[:rank])
+        z = np.sqrt(rank) * solve_triangular(U[:, :rank], c[piv[:rank]], trans="T")
+        R = np.empty((rank, p), order="F")
+        R[:, piv] = np.sqrt(rank) * U
+    datafit_r = Datafit(SQUARED, np.ascontiguousarray(z), np.full(R.shape[0], 1.0 / R.shape[0]))
+    return Compressed(to_design(R), datafit_r, x_mean, y_mean, datafit)
 
 
 def compressed_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, ws_start,

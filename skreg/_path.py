@@ -108,7 +108,7 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
         steps = _iterations(datafit)
         info = multinomial_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol,
                                     max_iter, _WS_START, verbose, scale, strong_rule)
-    elif worth_compressing(design, datafit):
+    elif worth_compressing(design, datafit, along_path=strong_rule is not None):
         steps = _iterations(datafit)
         info = compressed_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                    _WS_START, verbose, scale, strong_rule)

@@ -723,3 +723,42 @@ def test_many_samples_per_feature_path_is_optimal_and_equals_the_plain_solver(
         f = [objective(X, y, c, 0.0, penalty, a, l1_ratio, sw) for a, c in zip(alphas, coefs[:, 0])]
         f_ref = [objective(X, y, c, 0.0, penalty, a, l1_ratio, sw) for a, c in zip(alphas, ref.T)]
         np.testing.assert_allclose(f, f_ref, rtol=1e-9)
+
+
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
+def test_path_on_more_features_than_single_fits_compress_equals_single_fits(
+        monkeypatch, penalty, l1_ratio):
+    """Paths solve on the Gram problem up to more features than single fits do: with single
+    fits on X itself (threshold lowered below p), every path point equals the single fit at its
+    alpha and meets KKT (uniform weights, a duplicated and a constant column: rank p - 2)."""
+    from skreg import _gram
+
+    rng = np.random.RandomState(4)
+    n, p = 500, 12
+    X = rng.randn(n, p) + 3.0
+    X[:, 5] = X[:, 6]
+    X[:, 7] = 1.5
+    y = X[:, :3] @ rng.randn(3) + rng.randn(n)
+    monkeypatch.setattr(_gram, "_MAX_FEATURES", p - 1)
+    alphas = alpha_max(X, y) / l1_ratio * np.geomspace(1.0, 1e-3, 6)
+    _, coefs, intercepts, _ = regularization_path(
+        X, y, loss="squared_error", penalty=penalty, l1_ratio=l1_ratio, alphas=alphas, tol=1e-10)
+    for alpha, coef, b in zip(alphas, coefs[:, 0], intercepts[:, 0]):
+        single = _fit(X, y, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-10,
+                      max_iter=100000)
+        assert objective(X, y, coef, b, penalty, alpha, l1_ratio) == pytest.approx(
+            objective(X, y, single.coef_, single.intercept_, penalty, alpha, l1_ratio),
+            rel=1e-10)
+        assert kkt_violation(X, y, coef, b, penalty, alpha, l1_ratio) <= 1e-9 * alpha_max(X, y)
+        assert coef[7] == 0.0
+
+
+def test_path_on_constant_columns_gives_the_mean():
+    """n >> p with every column constant: the centred Gram matrix is 0 (rank 0); the path's
+    coefficients are exactly 0 and its intercepts the mean of y."""
+    X = np.full((300, 4), 2.0)
+    y = np.random.RandomState(0).randn(300)
+    _, coefs, intercepts, _ = regularization_path(X, y, loss="squared_error", penalty="l1",
+                                                  alphas=[1.0, 0.1, 0.01])
+    assert np.all(coefs == 0.0)
+    np.testing.assert_allclose(intercepts, y.mean(), rtol=1e-12)
