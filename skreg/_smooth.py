@@ -97,7 +97,9 @@ def column_loss(datafit, Z, k, dz, t):
     if code == SQUARED:
         r = z - Y[:, k]
         return 0.5 * float(sw @ (r * r))
-    return float(sw @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): what np.logaddexp(0, z) computes,
+    # in a third of its time (one line search step costs about a pass over X).
+    return float(sw @ (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - Y[:, 0] * z))
 
 
 def _conjugate_gradient(hess_vec, rhs, precond, rtol, floor, max_steps):
@@ -206,12 +208,22 @@ def exact_hessian(design, X_op, h, alpha, fit_intercept):
 
     Dense X is read in blocks of rows, each scaled by ``sqrt(h)`` into a
     float64 buffer and added by ``syrk`` (X itself is never copied or cast
-    whole). Only the upper triangle is filled.
+    whole). When every ``h_i`` is the same (the first Newton step from the
+    all-zero model with equal sample weights) float64 X needs no scaling:
+    one ``syrk`` reads X in place. Only the upper triangle is filled.
     """
     n, p = design.n_samples, design.n_features
     m = p + 1 if fit_intercept else p
     H = np.zeros((m, m), order="F")
-    if design.is_sparse:
+    if not design.is_sparse and X_op.dtype == np.float64 and n > 0 and h.min() == h.max():
+        # h_0 X1^T X1: the Gram matrix of X itself (its Fortran view: no copy) and
+        # the column sums for the intercept's row.
+        h0 = float(h[0])
+        H[:p, :p] = dsyrk(h0, X_op, trans=1, lower=0)
+        if fit_intercept:
+            H[:p, p] = X_op.T @ h
+            H[p, p] = h0 * n
+    elif design.is_sparse:
         Xh = sp.csc_matrix((design.data * h[design.indices], design.indices, design.indptr),
                            shape=(n, p))
         H[:p, :p] = (X_op.T @ Xh).toarray()

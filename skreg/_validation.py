@@ -172,6 +172,12 @@ def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None, y_i
         If a weight or class weight is negative or non-finite, if all weights
         are zero, or (with ``y_index``) if fewer than two classes have weight.
     """
+    n_samples = X.shape[0]
+    if sample_weight is None and class_weight_per_sample is None and n_samples > 0:
+        # Equal weights: nothing to validate, and every class present has weight.
+        if y_index is not None and not np.any(y_index != y_index[0]):
+            raise ValueError(_ONE_CLASS_MESSAGE)
+        return np.full(n_samples, 1.0 / n_samples)
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     if class_weight_per_sample is not None:
         cw = np.asarray(class_weight_per_sample, dtype=np.float64)
@@ -197,11 +203,14 @@ def normalized_sample_weight(sample_weight, X, class_weight_per_sample=None, y_i
             "value; at least one sample needs a positive finite weight."
         )
     if y_index is not None and np.unique(y_index[sw > 0.0]).shape[0] < 2:
-        raise ValueError(
-            "Only one class has samples of positive weight (sample_weight times class_weight); "
-            "at least 2 classes need some weight."
-        )
+        raise ValueError(_ONE_CLASS_MESSAGE)
     return np.ascontiguousarray(sw / total)
+
+
+_ONE_CLASS_MESSAGE = (
+    "Only one class has samples of positive weight (sample_weight times class_weight); "
+    "at least 2 classes need some weight."
+)
 
 
 def check_scalar_finite(value, name):

@@ -373,6 +373,26 @@ def test_binary_smooth_solvers_weights_are_repeated_rows(monkeypatch, solver, sp
     np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("equal", [True, False])
+def test_exact_hessian_is_the_weighted_gram_matrix(fit_intercept, equal):
+    """``X1^T diag(h) X1 + alpha I`` (upper triangle), also when every curvature is the same
+    (the first step from zero: one syrk on X itself) and X spans several row blocks."""
+    from skreg._cd import design_operator
+    from skreg._smooth import exact_hessian
+    from skreg._validation import to_design
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(1500, 60)
+    h = np.full(1500, 0.25 / 1500) if equal else rng.uniform(0.0, 0.25, 1500) / 1500
+    design = to_design(X)
+    H = exact_hessian(design, design_operator(design), h, 0.3, fit_intercept)
+    X1 = np.hstack([X, np.ones((1500, 1))]) if fit_intercept else X
+    expected = X1.T @ (h[:, None] * X1)
+    expected[np.arange(60), np.arange(60)] += 0.3
+    np.testing.assert_allclose(np.triu(H), np.triu(expected), rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("penalty", ["l2", None])
 def test_multinomial_full_hessian_matches_lbfgs_and_repeated_rows(monkeypatch, penalty):
     """The full softmax Hessian solver: lbfgs's objective, and integer weights = repeated rows."""
