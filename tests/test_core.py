@@ -285,6 +285,26 @@ def test_strong_rule_path_meets_the_certificate_and_matches_unscreened_fits(name
         np.testing.assert_allclose(W, W_ref, atol=1e-5 * max(1.0, np.abs(W_ref).max()))
 
 
+@pytest.mark.parametrize("n, p", [(500, 50), (60, 1000)])
+def test_logistic_path_points_start_from_the_extrapolated_solution(n, p):
+    """A binary L1 path point starts from the first-order prediction of the last two solutions:
+    on a 30-point geometric grid it needs fewer than 1.7 Newton steps per point on average
+    (from the last solution alone, as before: 1.8 and 2.7), every point within the KKT target."""
+    from sklearn.datasets import make_classification
+
+    from skreg import regularization_path
+
+    X, y = make_classification(n, p, n_informative=10, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    tol = 1e-4
+    alphas, coefs, intercepts, n_iter = regularization_path(X, y, n_alphas=30, eps=1e-2, tol=tol)
+    assert n_iter[1:].mean() < 1.7
+    Y = y[:, None].astype(float)
+    top = alpha_max("logistic", X, Y)
+    for alpha, W, b in zip(alphas, coefs, intercepts):
+        assert kkt_violation("logistic", X, Y, W, b, "l1", alpha) <= 1.01 * tol * top
+
+
 @pytest.mark.parametrize("name, fractions", [("logistic", (0.25, 0.15)),
                                              ("squared", (0.15, 0.1))])
 def test_strong_rule_wrongly_discarded_feature_comes_back(name, fractions):
