@@ -976,6 +976,7 @@ class StrongRule:
         self.alpha = None
         self.previous = None
         self._point = None
+        self._moved = False
         self._column_norms = None
         #: ``target / kkt_tol`` the last point needed to certify its duality gap.
         self.tighten = 1.0
@@ -1037,10 +1038,23 @@ class StrongRule:
             return None
         return np.where(keep, moved - W, 0.0), gamma * (b - b0)
 
+    def moved_to(self, W, b, Z):
+        """The warm start moved to ``(W, b)`` with predictions ``Z`` before the next point's solve.
+
+        A predictor step (:func:`skreg._gram.support_predictor`) already put the
+        start at the support's solution for the next ``alpha``: no extrapolation
+        from it, and the solution it leaves is not paired with the last ``alpha``
+        for later ones. The last solution's gradient and ``alpha`` stay.
+        """
+        self._point = (W.copy(), b.copy(), Z)
+        self.previous = None
+        self._moved = True
+
     def update(self, grad, alpha, W, b, Z):
         """Remember a solution of the path: its gradient, ``alpha`` and predictions."""
-        if self._point is not None:
+        if self._point is not None and not self._moved:
             self.previous = (self._point[0], self._point[1].copy(), self.alpha)
+        self._moved = False
         self.grad, self.alpha = grad, alpha
         self._point = (W.copy(), b.copy(), Z)
 

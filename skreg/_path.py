@@ -32,7 +32,7 @@ from ._cd import (
     max_gradient_at_zero,
     newton_cd_solve,
 )
-from ._gram import compressed_cd_solve, worth_compressing
+from ._gram import compressed_cd_solve, support_predictor, worth_compressing
 from ._l0 import l0_solve
 from ._multinomial import multinomial_cd_solve
 from ._smooth import (
@@ -114,6 +114,8 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
                                    _WS_START, verbose, scale, strong_rule)
     else:
         steps = _iterations(datafit)
+        if datafit.code == SQUARED and strong_rule is not None and penalty.l1_ratio > 0.0:
+            support_predictor(design, datafit, penalty, fit_intercept, W, b, strong_rule)
         info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                _WS_START, verbose, scale, strong_rule)
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
