@@ -114,7 +114,8 @@ def _solve_convex(design, datafit, penalty, fit_intercept, W, b, tol, max_iter, 
                                    _WS_START, verbose, scale, strong_rule)
     else:
         steps = _iterations(datafit)
-        if datafit.code == SQUARED and strong_rule is not None and penalty.l1_ratio > 0.0:
+        if (datafit.code == SQUARED and strong_rule is not None and penalty.l1_ratio > 0.0
+                and design.n_features > design.n_samples):
             support_predictor(design, datafit, penalty, fit_intercept, W, b, strong_rule)
         info = newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
                                _WS_START, verbose, scale, strong_rule)
