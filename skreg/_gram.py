@@ -23,9 +23,9 @@ from collections import namedtuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from scipy.linalg import solve_triangular
 from scipy.linalg.blas import dsyrk
-from scipy.linalg.lapack import dpstrf
+from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ._cd import _NEWTON_MIN_DENSITY, design_operator, newton_cd_solve
 from ._validation import to_design
@@ -210,12 +210,12 @@ def _predictor_step(X, datafit, alpha, rho, fit_intercept, W, b, Z, k):
     w0 = W[k, support]
     sign = np.sign(w0)
     c -= alpha * rho * sign
-    try:
-        factor = cho_factor(A, check_finite=False)
-    except np.linalg.LinAlgError:
-        return None
-    w1 = cho_solve(factor, c, check_finite=False)
-    if not np.all(np.isfinite(w1)):
+    # LAPACK directly: scipy.linalg's wrappers cost more than this small factorisation.
+    factor, info = dpotrf(A, lower=0)
+    if info != 0:
+        return None  # not positive definite (collinear support, L1)
+    w1, info = dpotrs(factor, c, lower=0)
+    if info != 0 or not np.all(np.isfinite(w1)):
         return None
     crossed = sign * w1 <= 0.0
     t, zeroed = 1.0, np.zeros_like(crossed)
