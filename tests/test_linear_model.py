@@ -135,6 +135,35 @@ def test_same_objective_as_sklearn_digits(penalty, l1_ratio, solver, alpha):
         assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size // 4
 
 
+def test_sparse_l1_with_a_large_support_matches_liblinear():
+    # Sparse X wider than its support, at alpha_max / 20: the working sets grow
+    # to thousands of columns and CD runs its epochs on sparse columns. liblinear
+    # minimises the same objective without an intercept (C = 1 / (alpha n)).
+    rng = np.random.default_rng(0)
+    n, p = 3000, 2000
+    X = sp.random(n, p, density=0.01, format="csc", random_state=rng,
+                  data_rvs=rng.standard_normal)
+    w = np.zeros(p)
+    w[rng.choice(p, 20, replace=False)] = 4.0 * rng.standard_normal(20)
+    y = (rng.random(n) < expit(X @ w)).astype(int)
+    alpha = np.abs(X.T @ (y - 0.5)).max() / n / 20
+    ours = RegularizedLogisticRegression(penalty="l1", alpha=alpha, fit_intercept=False,
+                                         tol=1e-10, max_iter=1000).fit(X, y)
+    ref = LogisticRegression(C=1.0 / (alpha * n), l1_ratio=1.0, solver="liblinear",
+                             fit_intercept=False, tol=1e-8, max_iter=1000).fit(X, y)
+    ref_as_ours = RegularizedLogisticRegression(penalty="l1", alpha=alpha, fit_intercept=False)
+    ref_as_ours.classes_, ref_as_ours.coef_, ref_as_ours.intercept_ = (
+        ref.classes_, ref.coef_, np.zeros(1),
+    )
+    assert np.count_nonzero(ours.coef_) > 200
+    assert kkt_violation(ours, X, y) <= 1e-9 * alpha * 20
+    f_ours, f_ref = objective(ours, X, y), objective(ref_as_ours, X, y)
+    assert f_ours <= f_ref * (1 + 1e-10)
+    assert abs(f_ours - f_ref) <= 1e-9 * f_ref
+    np.testing.assert_array_equal(ours.coef_ != 0.0, ref.coef_ != 0.0)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+
+
 def test_l1_gives_exact_zeros_and_more_with_larger_alpha():
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
