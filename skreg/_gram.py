@@ -1,4 +1,4 @@
-"""The squared loss on many more samples than features: solved on a p x p design.
+"""The squared loss on more samples than features: solved on a p x p design.
 
 The weighted squared loss with an intercept,
 
@@ -31,13 +31,16 @@ from ._cd import _NEWTON_MIN_DENSITY, design_operator, newton_cd_solve
 from ._validation import to_design
 from .datafits import SQUARED, Datafit
 
-#: Compress when there are at least this many samples per feature ...
-_SAMPLES_PER_FEATURE = 10
-#: ... and at most this many features for a path, whose points share the one Gram
-#: product (n p^2 / 2 multiply-adds, about p / 2 passes over X: a path's certificates and
-#: epochs on X cost more than that up to a few thousand features; p^2 floats twice).
+#: A path compresses with at least this many samples per feature and at most this many
+#: features: its points share the one Gram product (n p^2 / 2 multiply-adds, about p / 2
+#: passes over X; p^2 floats twice), and every epoch and certificate afterwards reads p
+#: rows instead of n. 100-point L1 paths, CPU under load: Gaussian 2000 x 600 0.14 s vs
+#: 0.24 s on X, 8000 x 1000 0.35 vs 0.88, 20000 x 2000 2.5 vs 9.8.
+_SAMPLES_PER_FEATURE_PATH = 3
 _MAX_FEATURES_PATH = 5000
-#: A single fit pays the product alone: at most this many features.
+#: A single fit pays the product alone: at least this many samples per feature and at
+#: most this many features.
+_SAMPLES_PER_FEATURE = 10
 _MAX_FEATURES = 1000
 
 #: Entries of X per block of rows when weighted rows are copied for the Gram product.
@@ -55,8 +58,9 @@ def worth_compressing(design, datafit, along_path=False):
     """
     p = design.n_features
     max_features = _MAX_FEATURES_PATH if along_path else _MAX_FEATURES
+    per_feature = _SAMPLES_PER_FEATURE_PATH if along_path else _SAMPLES_PER_FEATURE
     return (datafit.code == SQUARED and 0 < p <= max_features
-            and design.n_samples >= _SAMPLES_PER_FEATURE * p
+            and design.n_samples >= per_feature * p
             and (design.X_flat.dtype if not design.is_sparse else design.data.dtype)
             == np.float64)
 

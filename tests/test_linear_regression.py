@@ -710,7 +710,7 @@ def test_many_samples_per_feature_path_is_optimal_and_equals_the_plain_solver(
         return np.delete(coefs, 3, axis=2) + np.eye(p - 1)[2] * coefs[:, :, 3:4]
 
     _, coefs, intercepts, _ = path()
-    monkeypatch.setattr(_gram, "_SAMPLES_PER_FEATURE", 10**9)  # the plain solver
+    monkeypatch.setattr(_gram, "_SAMPLES_PER_FEATURE_PATH", 10**9)  # the plain solver
     _, plain, plain_b, _ = path()
     np.testing.assert_allclose(merged(coefs), merged(plain), atol=1e-8)
     np.testing.assert_allclose(intercepts, plain_b, atol=1e-8)
