@@ -79,6 +79,15 @@ def _weighted_gram(X, s):
     return gram
 
 
+def _weighted_sparse_gram(X, s):
+    """``X^T diag(s) X`` (p x p, dense) for sparse X; no scaled copy of X for uniform weights."""
+    if np.all(s == s[0]):
+        gram = np.asarray((X.T @ X).toarray())
+        gram *= s[0]
+        return gram
+    return np.asarray((X.T @ X.multiply(s[:, None]).tocsc()).toarray())
+
+
 def compress(design, datafit, fit_intercept):
     """The :data:`Compressed` problem of a squared-loss fit, or None if its sums overflow.
 
@@ -95,23 +104,28 @@ def compress(design, datafit, fit_intercept):
     else:
         x_mean, y_mean = np.zeros(p), np.zeros(Y.shape[1])
     if sp.issparse(X):
-        gram = np.asarray((X.T @ X.multiply(s[:, None]).tocsc()).toarray())
+        gram = _weighted_sparse_gram(X, s)
     else:
         gram = _weighted_gram(X, s)
     # Only the upper triangle is read from here on.
     gram -= np.outer(x_mean, x_mean)
     c = np.asarray(X.T @ (s[:, None] * Y)) - np.outer(x_mean, y_mean)
-    if not (np.all(np.isfinite(np.triu(gram))) and np.all(np.isfinite(c))):
+    # The lower triangle holds zeros or the mirror image: finite with the upper one.
+    if not (np.isfinite(gram).all() and np.isfinite(c).all()):
         return None  # squares overflow: the solver on X itself reports it
     factor, piv, rank, _ = dpstrf(gram, lower=0, overwrite_a=1)
     piv -= 1
     if rank == 0:  # G = 0: one row of zeros keeps the design well-formed
         R, z = np.zeros((1, p), order="F"), np.zeros((1, Y.shape[1]))
     else:
-        U = np.triu(factor[:rank])
-        z = np.sqrt(rank) * solve_triangular(U[:, :rank], c[piv[:rank]], trans="T")
+        # U in place in the factor's first rows (no p x p copies: the Gram may be large).
+        U = factor[:rank]
+        for i in range(1, rank):
+            U[i, :i] = 0.0
+        U *= np.sqrt(rank)
+        z = solve_triangular(U[:, :rank], rank * c[piv[:rank]], trans="T")
         R = np.empty((rank, p), order="F")
-        R[:, piv] = np.sqrt(rank) * U
+        R[:, piv] = U
     datafit_r = Datafit(SQUARED, np.ascontiguousarray(z), np.full(R.shape[0], 1.0 / R.shape[0]))
     return Compressed(to_design(R), datafit_r, x_mean, y_mean, datafit)
 
