@@ -46,16 +46,21 @@ onnx
     not imported by ``import skreg``).
 """
 
-from . import _cache  # noqa: F401  (numba cache locations: before any kernel module)
-from .linear_model import (
-    RegularizedLinearRegression,
-    RegularizedLinearRegressionCV,
-    RegularizedLogisticRegression,
-    RegularizedLogisticRegressionCV,
-    regularization_path,
-)
-from .neural_network import ElasticNetMLPClassifier, ElasticNetMLPRegressor
-from . import datasets, plotting  # light: plotting imports matplotlib lazily
+import importlib
+
+#: Where each public name lives. They are imported on first use (PEP 562), so
+#: ``import skreg`` and the command line (``skreg --help``, ``python -m skreg``)
+#: do not pay for scikit-learn, numba and the kernels until an estimator is used.
+_LAZY = {
+    "RegularizedLinearRegression": "linear_model",
+    "RegularizedLinearRegressionCV": "linear_model",
+    "RegularizedLogisticRegression": "linear_model",
+    "RegularizedLogisticRegressionCV": "linear_model",
+    "regularization_path": "linear_model",
+    "ElasticNetMLPClassifier": "neural_network",
+    "ElasticNetMLPRegressor": "neural_network",
+}
+_SUBMODULES = ("datasets", "linear_model", "neural_network", "plotting")
 
 __all__ = [
     "RegularizedLinearRegression",
@@ -68,13 +73,35 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-#: Type names of skreg's estimators, for loading a model saved with skops without
-#: trusting anything else: ``skops.io.load(path, trusted=skreg.SKOPS_TRUSTED_TYPES)``.
-#: A fitted skreg estimator holds only these, builtins and numpy arrays, so
-#: ``skops.io.get_untrusted_types(file=path)`` of a saved skreg model (alone or in a
-#: pipeline of scikit-learn steps skops trusts) lists only names from this list.
-SKOPS_TRUSTED_TYPES = [
-    f"{obj.__module__}.{obj.__qualname__}"
-    for obj in (globals()[name] for name in __all__)
-    if isinstance(obj, type)
-]
+
+def _trusted_types():
+    """Type names of skreg's estimators, for loading a model saved with skops.
+
+    ``skops.io.load(path, trusted=skreg.SKOPS_TRUSTED_TYPES)`` trusts nothing
+    else. A fitted skreg estimator holds only these, builtins and numpy
+    arrays, so ``skops.io.get_untrusted_types(file=path)`` of a saved skreg
+    model (alone or in a pipeline of scikit-learn steps skops trusts) lists
+    only names from this list.
+    """
+    return [
+        f"{obj.__module__}.{obj.__qualname__}"
+        for obj in (__getattr__(name) for name in __all__)
+        if isinstance(obj, type)
+    ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name == "SKOPS_TRUSTED_TYPES":
+        value = _trusted_types()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES) | {"SKOPS_TRUSTED_TYPES"})

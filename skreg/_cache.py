@@ -1,7 +1,8 @@
 """Where numba keeps skreg's compiled kernels (the on-disk cache of ``@njit(cache=True)``).
 
-Imported by ``skreg/__init__.py`` before any kernel module, so it is in place
-before the first decorator runs.
+Imported by every kernel module before its first ``@njit`` decorator, so it
+is in place before any decorator runs (``import skreg`` itself loads the
+estimators, and with them numba, only on first use).
 
 What numba already does (``numba/core/caching.py``, numba 0.68)
 ---------------------------------------------------------------

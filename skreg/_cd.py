@@ -58,6 +58,7 @@ from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 from scipy.special import expit, xlogy
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from .datafits import (
     LOGISTIC,
     SQUARED,

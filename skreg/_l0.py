@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from ._cd import ENTRIES_PER_CALL, _JIT, armijo_step, design_operator, linear_predictor
 from .datafits import (
     MULTINOMIAL,

@@ -9,6 +9,8 @@ logits of any magnitude (``exp`` is only ever taken of non-positive numbers).
 import numpy as np
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
+
 # Inlined into their callers: compiled on their own, each small function would add its
 # own compilation (module, wrappers, cache file) per dtype to the cold start.
 _JIT = dict(cache=True, nogil=True, inline="always")

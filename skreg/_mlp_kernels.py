@@ -53,6 +53,7 @@ dtype), so a fit compiles each kernel it uses once per dtype; see
 import numpy as np
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from ._losses import log1pexp, sigmoid
 from ._prox import group_soft_threshold, soft_threshold
 

@@ -47,6 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from . import _cd
 from ._cd import (
     SolveInfo,

@@ -20,6 +20,8 @@ threshold of L0) live in :mod:`skreg.penalties`.
 import numpy as np
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
+
 # Inlined into their callers: compiled on their own, each small function would add its
 # own compilation (module, wrappers, cache file) per dtype to the cold start.
 _JIT = dict(cache=True, nogil=True, inline="always")

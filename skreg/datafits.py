@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 from scipy.special import expit, logsumexp, softmax
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from ._losses import separates
 from ._validation import kernel_view
 

@@ -24,6 +24,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import _cache  # noqa: F401  (numba's cache locations: before any kernel is defined)
 from ._prox import prox_elastic_net
 
 # Inlined into the solver kernels that call them (a separately compiled
