@@ -37,9 +37,9 @@ Without an L1 part, large designs go to truncated Newton-CG
 search.
 
 Dense and sparse design matrices share every kernel: the column primitives
-(:func:`col_dot`, :func:`col_axpy`, :func:`col_axpy_weighted`, and their
-forms on the design's arrays) branch once per column on ``is_sparse`` and the
-rest of the solver never sees the layout. Dense X is read as a flat
+(:func:`col_dot`, and the forms on the design's arrays that the kernels use:
+``_col_dot``, ``_col_axpy``, ``_col_axpy_weighted``) branch once per column on
+``is_sparse`` and the rest of the solver never sees the layout. Dense X is read as a flat
 Fortran-ordered vector, sparse X as CSC arrays (see
 :class:`skreg._validation.Design`, passed to the kernels whole). Float32 X is
 read as float32; every accumulation is float64.
@@ -159,13 +159,6 @@ def _col_axpy_weighted(X_flat, data, indices, indptr, is_sparse, n, j, scale, h,
 
 
 @njit(**_COLUMN)
-def col_axpy_weighted(X, j, scale, h, out):
-    """``out += scale * h * x_j`` (elementwise weights ``h``)."""
-    _col_axpy_weighted(X.X_flat, X.data, X.indices, X.indptr, X.is_sparse, X.n_samples, j, scale,
-                       h, out)
-
-
-@njit(**_COLUMN)
 def _col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, scale, out):
     if is_sparse:
         for k in range(indptr[j], indptr[j + 1]):
@@ -174,12 +167,6 @@ def _col_axpy(X_flat, data, indices, indptr, is_sparse, n, j, scale, out):
         x = X_flat[j * n:(j + 1) * n]
         for i in range(n):
             out[i] += scale * x[i]
-
-
-@njit(**_COLUMN)
-def col_axpy(X, j, scale, out):
-    """``out += scale * x_j``."""
-    _col_axpy(X.X_flat, X.data, X.indices, X.indptr, X.is_sparse, X.n_samples, j, scale, out)
 
 
 @njit(**_COLUMN)

@@ -24,7 +24,7 @@ from collections import namedtuple
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import solve_triangular
-from scipy.linalg.blas import dsyrk
+from scipy.linalg.blas import dsyr, dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ._cd import _NEWTON_MIN_DENSITY, design_operator, newton_cd_solve
@@ -43,8 +43,13 @@ _MAX_FEATURES_PATH = 5000
 _SAMPLES_PER_FEATURE = 10
 _MAX_FEATURES = 1000
 
-#: Entries of X per block of rows when weighted rows are copied for the Gram product.
-_BLOCK_ENTRIES = 1 << 22
+#: Entries of X per block of centred (weighted) rows copied for the Gram product, and the
+#: fewest rows per block (BLAS syrk is slow on thin blocks).
+_BLOCK_ENTRIES = 1 << 18
+_MIN_BLOCK_ROWS = 256
+#: Sparse X is centred in the Gram matrix, losing about eps * mean^2 / variance of a
+#: column's accuracy: beyond this ratio the fit is solved on X.
+_MAX_CANCELLATION = 1e6
 
 #: The p x p problem: its design and datafit, and the weighted means that give the intercept.
 Compressed = namedtuple("Compressed", ["design", "datafit", "x_mean", "y_mean", "source"])
@@ -65,35 +70,53 @@ def worth_compressing(design, datafit, along_path=False):
             == np.float64)
 
 
-def _weighted_gram(X, s):
-    """The upper triangle of ``X^T diag(s) X`` (p x p) for dense Fortran X: BLAS syrk, no copy of X
-    when the weights are uniform, else by blocks of weighted rows."""
+def _centred_gram(X, s, x_mean):
+    """The upper triangle of ``Xc^T diag(s) Xc`` (p x p, Fortran) for dense Fortran X.
+
+    ``Xc = X - x_mean``. Uniform weights without centring: one BLAS syrk on X
+    itself; otherwise syrk over blocks of centred, weighted rows (subtracting
+    ``x_mean x_mean^T`` from ``X^T S X`` instead would cancel about
+    ``eps (mean / spread)^2`` of the accuracy).
+    """
     n, p = X.shape
-    if np.all(s == s[0]):
+    if np.all(s == s[0]) and not x_mean.any():
         return dsyrk(s[0], X, trans=1)
     gram = np.zeros((p, p), order="F")
-    rows = max(1, _BLOCK_ENTRIES // p)
+    rows = max(_MIN_BLOCK_ROWS, _BLOCK_ENTRIES // p)
     for start in range(0, n, rows):
-        block = np.sqrt(s[start:start + rows, None]) * X[start:start + rows]
-        gram = dsyrk(1.0, block.T, trans=0, beta=1.0, c=gram, overwrite_c=True)
+        block = np.asfortranarray(X[start:start + rows] - x_mean)
+        block *= np.sqrt(s[start:start + rows, None])
+        gram = dsyrk(1.0, block, trans=1, beta=1.0, c=gram, overwrite_c=True)
     return gram
 
 
-def _weighted_sparse_gram(X, s):
-    """``X^T diag(s) X`` (p x p, dense) for sparse X; no scaled copy of X for uniform weights."""
+def _centred_sparse_gram(X, s, x_mean):
+    """``Xc^T diag(s) Xc`` (p x p, Fortran; the upper triangle centred) for sparse X, or
+    None where centring by ``- x_mean x_mean^T`` would cancel more than
+    :data:`_MAX_CANCELLATION` of a column's second moment."""
     if np.all(s == s[0]):
-        gram = np.asarray((X.T @ X).toarray())
+        gram = (X.T @ X).toarray(order="F")
         gram *= s[0]
-        return gram
-    return np.asarray((X.T @ X.multiply(s[:, None]).tocsc()).toarray())
+    else:
+        gram = (X.T @ X.multiply(s[:, None]).tocsc()).toarray(order="F")
+    if x_mean.any():
+        spread = np.diag(gram) - x_mean ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if np.any(x_mean ** 2 > _MAX_CANCELLATION * spread):
+                return None
+        gram = dsyr(-1.0, x_mean, lower=0, a=gram, overwrite_a=1)
+    return gram
 
 
 def compress(design, datafit, fit_intercept):
-    """The :data:`Compressed` problem of a squared-loss fit, or None if its sums overflow.
+    """The :data:`Compressed` problem of a squared-loss fit, or None (solve on X instead).
 
-    The design is ``R = sqrt(r) U P^T`` from the pivoted Cholesky factorisation
-    ``P^T G P = U^T U`` of rank ``r`` (LAPACK ``dpstrf``: semi-definite ``G`` allowed),
-    so ``R^T R = r G``; the target solves ``R^T z = r c``.
+    None when the Gram matrix's sums overflow or, for sparse X, its centring would
+    lose accuracy. The design is ``R = sqrt(r) U P^T D^(1/2)`` from the pivoted
+    Cholesky factorisation ``P^T D^(-1/2) G D^(-1/2) P = U^T U`` of rank ``r`` (LAPACK
+    ``dpstrf``: semi-definite allowed) of the Gram matrix scaled to a unit diagonal
+    ``D = diag(G)`` (the rank cut-off is then relative to each column's own scale, not
+    to the largest), so ``R^T R = r G``; the target solves ``R^T z = r c``.
     """
     X = design_operator(design)
     s, Y = datafit.sw, datafit.Y
@@ -104,15 +127,20 @@ def compress(design, datafit, fit_intercept):
     else:
         x_mean, y_mean = np.zeros(p), np.zeros(Y.shape[1])
     if sp.issparse(X):
-        gram = _weighted_sparse_gram(X, s)
+        gram = _centred_sparse_gram(X, s, x_mean)
+        if gram is None:
+            return None
     else:
-        gram = _weighted_gram(X, s)
-    # Only the upper triangle is read from here on.
-    gram -= np.outer(x_mean, x_mean)
-    c = np.asarray(X.T @ (s[:, None] * Y)) - np.outer(x_mean, y_mean)
+        gram = _centred_gram(X, s, x_mean)
+    # X^T S (Y - ybar) equals Xc^T S Yc (the weights sum to one) without cancelling x_mean.
+    c = np.asarray(X.T @ (s[:, None] * (Y - y_mean)))
     # The lower triangle holds zeros or the mirror image: finite with the upper one.
     if not (np.isfinite(gram).all() and np.isfinite(c).all()):
         return None  # squares overflow: the solver on X itself reports it
+    scale = np.sqrt(np.maximum(np.diag(gram), 0.0))
+    scale[scale == 0.0] = 1.0
+    gram /= scale[:, None]
+    gram /= scale
     factor, piv, rank, _ = dpstrf(gram, lower=0, overwrite_a=1)
     piv -= 1
     if rank == 0:  # G = 0: one row of zeros keeps the design well-formed
@@ -122,7 +150,7 @@ def compress(design, datafit, fit_intercept):
         U = factor[:rank]
         for i in range(1, rank):
             U[i, :i] = 0.0
-        U *= np.sqrt(rank)
+        U *= np.sqrt(rank) * scale[piv]
         z = solve_triangular(U[:, :rank], rank * c[piv[:rank]], trans="T")
         R = np.empty((rank, p), order="F")
         R[:, piv] = U
@@ -135,16 +163,18 @@ def compressed_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_
     """:func:`skreg._cd.newton_cd_solve` on the compressed problem; the same fit, in place.
 
     A path's ``strong_rule`` keeps the compressed problem for its later
-    points (built again if the data are not the same objects).
+    points (built again if the data are not the same objects), or that the
+    problem does not compress (a :data:`Compressed` without design).
     """
     problem = strong_rule.compressed if strong_rule is not None else None
     if problem is None or problem.source is not datafit:
-        problem = compress(design, datafit, fit_intercept)
-        if problem is None:
-            return newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
-                                   ws_start, verbose, scale, strong_rule)
+        problem = (compress(design, datafit, fit_intercept)
+                   or Compressed(None, None, None, None, datafit))
         if strong_rule is not None:
             strong_rule.compressed = problem
+    if problem.design is None:
+        return newton_cd_solve(design, datafit, penalty, fit_intercept, W, b, tol, max_iter,
+                               ws_start, verbose, scale, strong_rule)
     # The compressed problem has no intercept: b is 0 while it is solved
     # (a path's remembered predictions were computed with b = 0), then set.
     b[:] = 0.0

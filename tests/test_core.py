@@ -289,7 +289,7 @@ def test_strong_rule_path_meets_the_certificate_and_matches_unscreened_fits(name
 def test_logistic_path_points_start_from_the_extrapolated_solution(n, p):
     """A binary L1 path point starts from the first-order prediction of the last two solutions:
     on a 30-point geometric grid it needs fewer than 1.7 Newton steps per point on average
-    (from the last solution alone, as before: 1.8 and 2.7), every point within the KKT target."""
+    (starting from the last solution alone takes 1.8 and 2.7), every point within the KKT target."""
     from sklearn.datasets import make_classification
 
     from skreg import regularization_path

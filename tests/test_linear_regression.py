@@ -728,6 +728,58 @@ def test_many_samples_per_feature_path_is_optimal_and_equals_the_plain_solver(
         np.testing.assert_allclose(f, f_ref, rtol=1e-9)
 
 
+def _spy_on_compress(monkeypatch):
+    """A list that receives, for each compression of a squared-loss problem, whether it was
+    compressed (False: the solver fell back to X)."""
+    from skreg import _gram
+
+    calls, compress = [], _gram.compress
+
+    def spy(*args, **kwargs):
+        problem = compress(*args, **kwargs)
+        calls.append(problem is not None)
+        return problem
+
+    monkeypatch.setattr(_gram, "compress", spy)
+    return calls
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_compressed_path_keeps_columns_of_any_scale_and_offset(monkeypatch, sparse):
+    """The Gram route's rank cut-off is relative to each column's scale (a column 1e8 times
+    larger does not swallow the others) and its centring does not cancel large column means:
+    every path point has the objective of the plain solver on X and meets KKT. Sparse X whose
+    centring would cancel falls back to X."""
+    from skreg import _gram
+
+    rng = np.random.RandomState(3)
+    n, p = 150, 40
+    X = rng.randn(n, p)
+    X[:, 0] *= 1e8
+    X[:, 1:] += 1e5 * (not sparse)  # dense: centred without cancelling these means
+    X[:, 5:] += 1e4 * sparse  # sparse: centring would cancel, the path is solved on X
+    y = 3.0 * X[:, 1] - 2.0 * X[:, 2] + 1e-8 * X[:, 0] + 0.1 * rng.randn(n)
+    Xf = sp.csc_matrix(X) if sparse else X
+    top = alpha_max(X, y)
+    alphas = top * np.geomspace(1.0, 1e-10, 11)
+
+    def path():
+        return regularization_path(Xf, y, loss="squared_error", penalty="l1", alphas=alphas,
+                                   tol=1e-10, max_iter=100000)
+
+    compressed = _spy_on_compress(monkeypatch)
+    _, coefs, intercepts, _ = path()
+    assert compressed == [not sparse]
+    monkeypatch.setattr(_gram, "_SAMPLES_PER_FEATURE_PATH", 10**9)  # the plain solver
+    _, plain, plain_b, _ = path()
+    for alpha, coef, b, coef_x, b_x in zip(alphas, coefs[:, 0], intercepts[:, 0], plain[:, 0],
+                                           plain_b[:, 0]):
+        assert objective(X, y, coef, b, "l1", alpha, 1.0) == pytest.approx(
+            objective(X, y, coef_x, b_x, "l1", alpha, 1.0), rel=1e-8)
+        assert kkt_violation(X, y, coef, b, "l1", alpha, 1.0) <= 1e-8 * top
+    np.testing.assert_allclose(coefs[-1, 0, 1:3], [3.0, -2.0], atol=0.05)
+
+
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
 def test_path_on_more_features_than_single_fits_compress_equals_single_fits(
         monkeypatch, penalty, l1_ratio):
@@ -743,9 +795,11 @@ def test_path_on_more_features_than_single_fits_compress_equals_single_fits(
     X[:, 7] = 1.5
     y = X[:, :3] @ rng.randn(3) + rng.randn(n)
     monkeypatch.setattr(_gram, "_MAX_FEATURES", p - 1)
+    compressed = _spy_on_compress(monkeypatch)
     alphas = alpha_max(X, y) / l1_ratio * np.geomspace(1.0, 1e-3, 6)
     _, coefs, intercepts, _ = regularization_path(
         X, y, loss="squared_error", penalty=penalty, l1_ratio=l1_ratio, alphas=alphas, tol=1e-10)
+    assert compressed == [True]
     for alpha, coef, b in zip(alphas, coefs[:, 0], intercepts[:, 0]):
         single = _fit(X, y, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-10,
                       max_iter=100000)
@@ -791,12 +845,15 @@ def test_path_with_more_features_than_samples_equals_single_fits(penalty, l1_rat
     assert same.shape[0] >= 3
     assert np.all(n_iter[same] == 1)
 
-def test_path_on_constant_columns_gives_the_mean():
+
+def test_path_on_constant_columns_gives_the_mean(monkeypatch):
     """n >> p with every column constant: the centred Gram matrix is 0 (rank 0); the path's
     coefficients are exactly 0 and its intercepts the mean of y."""
     X = np.full((300, 4), 2.0)
     y = np.random.RandomState(0).randn(300)
+    compressed = _spy_on_compress(monkeypatch)
     _, coefs, intercepts, _ = regularization_path(X, y, loss="squared_error", penalty="l1",
                                                   alphas=[1.0, 0.1, 0.01])
+    assert compressed == [True]
     assert np.all(coefs == 0.0)
     np.testing.assert_allclose(intercepts, y.mean(), rtol=1e-12)
