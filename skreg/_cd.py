@@ -420,6 +420,24 @@ _ROUNDOFF_MOVE = 1e-13
 _SNAP_TO_ZERO = 1e-9
 
 
+def support_gram(design, cols, weights):
+    """Columns ``cols`` of X as float64 and their weighted Gram matrix ``X_S^T diag(weights) X_S``.
+
+    None for sparse columns below :data:`_NEWTON_MIN_DENSITY` (checked before
+    any copy): there the product costs more than the CD epochs a step on the
+    support saves.
+    """
+    if (design.is_sparse and column_entries(design, cols)
+            < _NEWTON_MIN_DENSITY * design.n_samples * cols.size):
+        return None
+    X_s = design_operator(design)[:, cols]
+    if design.is_sparse:
+        X_s = X_s.astype(np.float64)
+        return X_s, (X_s.T @ X_s.multiply(weights[:, None]).tocsc()).toarray()
+    X_s = np.asarray(X_s, dtype=np.float64)
+    return X_s, X_s.T @ (weights[:, None] * X_s)
+
+
 def support_newton_step(design, ws, nws, w_k, model, sum_h, penalty, fit_intercept, state):
     """Newton step on the quadratic model over the non-zeros of ``w_k[ws] + dw``, signs held.
 
@@ -447,16 +465,10 @@ def support_newton_step(design, ws, nws, w_k, model, sum_h, penalty, fit_interce
     if pos.size == 0 or pos.size > _NEWTON_MAX_SUPPORT:
         return
     cols, w_s = ws[pos], w_all[pos]
-    if (design.is_sparse and column_entries(design, cols)
-            < _NEWTON_MIN_DENSITY * design.n_samples * cols.size):
+    support = support_gram(design, cols, h)
+    if support is None:
         return
-    X_s = design_operator(design)[:, cols]
-    if design.is_sparse:
-        X_s = X_s.astype(np.float64)
-        gram = (X_s.T @ X_s.multiply(h[:, None]).tocsc()).toarray()
-    else:
-        X_s = np.asarray(X_s, dtype=np.float64)
-        gram = X_s.T @ (h[:, None] * X_s)
+    X_s, gram = support
     ridge = alpha * (1.0 - l1_ratio)
     grad = X_s.T @ r + ridge * w_s + alpha * l1_ratio * np.sign(w_s)
     if fit_intercept:

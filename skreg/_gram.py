@@ -27,7 +27,7 @@ from scipy.linalg import solve_triangular
 from scipy.linalg.blas import dsyr, dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
-from ._cd import _NEWTON_MIN_DENSITY, design_operator, newton_cd_solve
+from ._cd import design_operator, newton_cd_solve, support_gram
 from ._validation import to_design
 from .datafits import SQUARED, Datafit
 
@@ -221,12 +221,11 @@ def support_predictor(design, datafit, penalty, fit_intercept, W, b, strong_rule
     Z = strong_rule.predictions(W, b)
     if Z is None:
         return
-    X = design_operator(design)
     moved = False
     for k in range(W.shape[0]):
         # A step cut where a coordinate reaches zero is followed by one on the smaller support.
         for _ in range(_PREDICTOR_ROUNDS):
-            cut = _predictor_step(X, datafit, alpha, rho, fit_intercept, W, b, Z, k)
+            cut = _predictor_step(design, datafit, alpha, rho, fit_intercept, W, b, Z, k)
             moved = moved or cut is not None
             if not cut:
                 break
@@ -234,21 +233,17 @@ def support_predictor(design, datafit, penalty, fit_intercept, W, b, strong_rule
         strong_rule.moved_to(W, b, Z)
 
 
-def _predictor_step(X, datafit, alpha, rho, fit_intercept, W, b, Z, k):
+def _predictor_step(design, datafit, alpha, rho, fit_intercept, W, b, Z, k):
     """One step of :func:`support_predictor` on row ``k``: None if not taken, else whether it was cut."""
     s = datafit.sw
     support = np.flatnonzero(W[k])
     if not 0 < support.shape[0] <= _PREDICTOR_MAX_SUPPORT:
         return None
     y = datafit.Y[:, k]
-    if sp.issparse(X):
-        XS = X[:, support].astype(np.float64)
-        if XS.nnz < _NEWTON_MIN_DENSITY * XS.shape[0] * XS.shape[1]:
-            return None  # the sparse Gram product would cost more than the epochs it saves
-        A = (XS.T @ XS.multiply(s[:, None]).tocsc()).toarray()
-    else:
-        XS = np.asarray(X[:, support], dtype=np.float64)
-        A = XS.T @ (s[:, None] * XS)
+    columns = support_gram(design, support, s)
+    if columns is None:
+        return None
+    XS, A = columns
     c = np.asarray(XS.T @ (s * y)).ravel()
     if fit_intercept:
         x_mean, y_mean = np.asarray(XS.T @ s).ravel(), float(s @ y)
